@@ -1,0 +1,1 @@
+"""The ``muster`` command: a thin layer over the domain services."""

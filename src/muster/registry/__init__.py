@@ -1,0 +1,1 @@
+"""The registry of persons liable for service, their employers, regions and offices."""

@@ -1,0 +1,87 @@
+"""The fast write path: each engine's own bulk mechanism, inside the caller's transaction.
+
+SQLite gets ``executemany`` over plain tuples (dates as ISO text, the form SQLAlchemy stores);
+PostgreSQL gets ``COPY … FROM STDIN`` fed with CSV that Polars writes. Rows are validated
+before they reach here; the database's constraints are the last line of defence.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection
+
+from muster.db.engine import is_sqlite
+
+
+def _sqlite_rows(frame: pl.DataFrame) -> list[tuple[Any, ...]]:
+    exprs = []
+    for name, dtype in frame.schema.items():
+        if dtype == pl.Date:
+            exprs.append(pl.col(name).dt.strftime("%Y-%m-%d"))
+        elif dtype == pl.Datetime:
+            exprs.append(pl.col(name).dt.strftime("%Y-%m-%d %H:%M:%S.%6f"))
+        elif dtype == pl.Boolean:
+            exprs.append(pl.col(name).cast(pl.Int8))
+        else:
+            exprs.append(pl.col(name))
+    ready = frame.select(exprs)
+    return list(zip(*(s.to_list() for s in ready.iter_columns()), strict=True))
+
+
+def insert(conn: Connection, table: str, frame: pl.DataFrame) -> int:
+    """Append ``frame``'s rows to ``table`` (columns by name); return the number written."""
+    if frame.height == 0:
+        return 0
+    columns: Sequence[str] = frame.columns
+    raw: Any = conn.connection.driver_connection
+    if is_sqlite(conn):
+        marks = ", ".join("?" * len(columns))
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+        cursor = raw.cursor()
+        cursor.executemany(sql, _sqlite_rows(frame))
+        cursor.close()
+    else:
+        buffer = io.BytesIO()
+        frame.write_csv(
+            buffer,
+            include_header=False,
+            date_format="%Y-%m-%d",
+            datetime_format="%Y-%m-%d %H:%M:%S.%6f",
+            null_value="",
+            quote_style="necessary",
+        )
+        sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT csv)"
+        with raw.cursor() as cursor, cursor.copy(sql) as copy:
+            copy.write(buffer.getbuffer())
+    return frame.height
+
+
+def update(conn: Connection, table: str, key: str, frame: pl.DataFrame) -> int:
+    """Overwrite the non-key columns of existing rows matched on ``key``."""
+    if frame.height == 0:
+        return 0
+    columns = [c for c in frame.columns if c != key]
+    raw: Any = conn.connection.driver_connection
+    ordered = frame.select([*columns, key])
+    if is_sqlite(conn):
+        sets = ", ".join(f"{c} = ?" for c in columns)
+        cursor = raw.cursor()
+        cursor.executemany(f"UPDATE {table} SET {sets} WHERE {key} = ?", _sqlite_rows(ordered))
+        cursor.close()
+    else:
+        staging = f"_staging_{table}"
+        with raw.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS "
+                f"SELECT {', '.join([*columns, key])} FROM {table} WITH NO DATA"
+            )
+        insert(conn, staging, ordered)
+        sets = ", ".join(f"{c} = s.{c}" for c in columns)
+        with raw.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} t SET {sets} FROM {staging} s WHERE t.{key} = s.{key}")
+            cursor.execute(f"DROP TABLE {staging}")
+    return frame.height
