@@ -23,8 +23,8 @@ from muster.config import Settings, get_settings
 from muster.db.engine import get_engine
 from muster.errors import InputFileError
 
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 MAX_SHOWN = 100
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
+from typer.core import TyperGroup
 
 from muster.cli import registry
 from muster.cli.common import engine, err, out
@@ -14,7 +14,21 @@ from muster.db.engine import current_revision
 from muster.errors import MusterError
 from muster.registry import service as registry_service
 
+
+
+class MusterGroup(TyperGroup):
+    """Turns a ``MusterError`` from any command into one clear line on stderr and exit 1."""
+
+    def invoke(self, ctx: typer.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except MusterError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+            raise typer.Exit(1) from None
+
+
 app = typer.Typer(
+    cls=MusterGroup,
     help="Muster administers a partial mobilization under the rule of law.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -59,9 +73,5 @@ def demo(
 
 
 def run() -> None:
-    """Console script: user errors become one clear line and exit status 1."""
-    try:
-        app()
-    except MusterError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
-        sys.exit(1)
+    """Console script entry point."""
+    app()

@@ -191,9 +191,22 @@ class Generator:
         p = (d["share"] * d["share_in_region"]).to_numpy()
         self.d_p = p / p.sum()
         self.emp_by_sector: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for (sector,), group in self.employers.group_by(["sector"]):
+        for (sector,), group in self.employers.group_by(["sector"], maintain_order=True):
             w = group["size"].to_numpy()
             self.emp_by_sector[str(sector)] = (group["code"].to_numpy().astype(object), w / w.sum())
+
+    @property
+    def birth_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """For ages 18..65: the latest and earliest birth date giving that age on the reference."""
+        def years_before(years: int) -> date:
+            ref = self.reference
+            return ref.replace(year=ref.year - years, day=min(ref.day, 28) if ref.month == 2
+                               else ref.day)
+
+        latest = np.array([years_before(a) for a in range(18, 66)], dtype="datetime64[D]")
+        earliest = np.array([years_before(a + 1) for a in range(18, 66)],
+                            dtype="datetime64[D]") + np.timedelta64(1, "D")
+        return latest, earliest
 
     def chunks(self) -> Iterator[pl.DataFrame]:
         for index, start in enumerate(range(0, self.total, CHUNK)):
@@ -208,9 +221,9 @@ class Generator:
         male = rng.random(n) < P.MALE_SHARE
         ages, age_p = _age_weights()
         age = rng.choice(ages, size=n, p=age_p)
-        birth = ref - (age * 365.25).astype("timedelta64[D]") - rng.integers(0, 365, n).astype(
-            "timedelta64[D]")
-        age = ((ref - birth).astype(np.int64) / 365.2425).astype(np.int64)
+        latest, earliest = self.birth_bounds
+        span = (latest[age - 18] - earliest[age - 18]).astype(np.int64) + 1
+        birth = earliest[age - 18] + (rng.random(n) * span).astype("timedelta64[D]")
 
         district = rng.choice(len(self.d_p), size=n, p=self.d_p)
         urban = rng.random(n) < self.d_urban[district]
@@ -256,7 +269,7 @@ class Generator:
         sector = np.where(student & (rng.random(n) < 0.7), "none", sector)
         employer = np.full(n, None, dtype=object)
         employed = (sector != "none") & (rng.random(n) >= P.SELF_EMPLOYED_SHARE)
-        for s, (codes, w) in self.emp_by_sector.items():
+        for s, (codes, w) in sorted(self.emp_by_sector.items()):
             mask = employed & (sector == s)
             employer[mask] = codes[rng.choice(len(codes), size=int(mask.sum()), p=w)]
 
