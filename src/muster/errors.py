@@ -25,7 +25,9 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.file else f"line {self.line}"
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        return (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
 
 
 class InputFileError(MusterError):
@@ -35,6 +37,4 @@ class InputFileError(MusterError):
         self.file = file
         self.problems = sorted(problems)
         n = len(self.problems)
-        super().__init__(
-            f"{file}: {n} problem{'s' if n != 1 else ''} found; nothing was imported"
-        )
+        super().__init__(f"{file}: {n} problem{'s' if n != 1 else ''} found; nothing was imported")

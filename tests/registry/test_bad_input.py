@@ -36,8 +36,10 @@ def snapshot(engine: Engine) -> tuple[object, ...]:
 def set_cell(src: Path, dst: Path, row: int, column: str, value: str | None) -> Path:
     frame = pl.read_csv(src, infer_schema=False)
     frame = frame.with_columns(
-        pl.when(pl.int_range(pl.len()) == row).then(pl.lit(value, dtype=pl.String))
-        .otherwise(pl.col(column)).alias(column)
+        pl.when(pl.int_range(pl.len()) == row)
+        .then(pl.lit(value, dtype=pl.String))
+        .otherwise(pl.col(column))
+        .alias(column)
     )
     frame.write_csv(dst)
     return dst
@@ -65,8 +67,14 @@ CASES: list[tuple[str, str, str | None, str]] = [
 
 @pytest.mark.parametrize(("case", "column", "value", "message"), CASES, ids=[c[0] for c in CASES])
 def test_bad_value_is_located_and_nothing_is_imported(
-    populated: Engine, db_url: str, good_csv: Path, tmp_path: Path,
-    case: str, column: str, value: str | None, message: str,
+    populated: Engine,
+    db_url: str,
+    good_csv: Path,
+    tmp_path: Path,
+    case: str,
+    column: str,
+    value: str | None,
+    message: str,
 ) -> None:
     bad = set_cell(good_csv, tmp_path / f"{case}.csv", 6, column, value)
     before = snapshot(populated)
@@ -154,20 +162,22 @@ def test_many_problems_show_first_hundred_and_write_all(
     assert f"and {len(written) - 100:,} more problems" in output
 
 
-def test_cross_field_rules(
-    populated: Engine, db_url: str, good_csv: Path, tmp_path: Path
-) -> None:
+def test_cross_field_rules(populated: Engine, db_url: str, good_csv: Path, tmp_path: Path) -> None:
     frame = pl.read_csv(good_csv, infer_schema=False)
     edits: list[Callable[[pl.DataFrame], pl.DataFrame]] = [
-        lambda f: f.with_columns(pl.lit("captain").alias("rank"),
-                                 pl.lit("soldier").alias("rank_group")),
+        lambda f: f.with_columns(
+            pl.lit("captain").alias("rank"), pl.lit("soldier").alias("rank_group")
+        ),
         lambda f: f.with_columns(pl.lit("G").alias("fitness"), pl.lit(None).alias("unfit_until")),
-        lambda f: f.with_columns(pl.lit("state_university").alias("study_kind"),
-                                 pl.lit(None).alias("study_end")),
+        lambda f: f.with_columns(
+            pl.lit("state_university").alias("study_kind"), pl.lit(None).alias("study_end")
+        ),
     ]
-    expected = ["rank_group: found \"soldier\", expected the group of the given rank",
-                "unfit_until: missing; required when fitness is G",
-                "study_end: missing; required when study_kind is given"]
+    expected = [
+        'rank_group: found "soldier", expected the group of the given rank',
+        "unfit_until: missing; required when fitness is G",
+        "study_end: missing; required when study_kind is given",
+    ]
     before = snapshot(populated)
     for i, (edit, message) in enumerate(zip(edits, expected, strict=True)):
         path = tmp_path / f"cross{i}.csv"
@@ -182,9 +192,14 @@ def test_line_numbers_count_quoted_line_breaks(
     populated: Engine, db_url: str, good_csv: Path, tmp_path: Path
 ) -> None:
     frame = pl.read_csv(good_csv, infer_schema=False).with_columns(
-        pl.when(pl.int_range(pl.len()) == 1).then(pl.lit("Flat 2\nHouse 3"))
-        .otherwise(pl.col("address")).alias("address"),
-        pl.when(pl.int_range(pl.len()) == 3).then(pl.lit("Q")).otherwise(pl.col("sex")).alias("sex"),
+        pl.when(pl.int_range(pl.len()) == 1)
+        .then(pl.lit("Flat 2\nHouse 3"))
+        .otherwise(pl.col("address"))
+        .alias("address"),
+        pl.when(pl.int_range(pl.len()) == 3)
+        .then(pl.lit("Q"))
+        .otherwise(pl.col("sex"))
+        .alias("sex"),
     )
     path = tmp_path / "multiline.csv"
     frame.write_csv(path)
@@ -238,5 +253,5 @@ def test_bad_xlsx_cell_is_located_by_sheet_row(
     before = snapshot(populated)
     code, output = run_import(db_url, path)
     assert code == 1
-    assert f"{path}:4: status: found \"gone\"" in output
+    assert f'{path}:4: status: found "gone"' in output
     assert snapshot(populated) == before

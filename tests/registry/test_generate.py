@@ -85,12 +85,17 @@ def test_fields_are_consistent_with_each_other(people: pl.DataFrame) -> None:
     assert people.filter((pl.col("months_served") == 0) & pl.col("rank").is_not_null()).is_empty()
     g = people.filter(pl.col("fitness") == "G")
     assert g["unfit_until"].is_not_null().all() and (g["unfit_until"] > REF).all()
-    assert people.filter((pl.col("fitness") != "G") & pl.col("unfit_until").is_not_null()).is_empty()
+    assert people.filter(
+        (pl.col("fitness") != "G") & pl.col("unfit_until").is_not_null()
+    ).is_empty()
     students = people.filter(pl.col("study_kind").is_not_null())
     assert (students["study_end"] > REF).all()
-    children = people.filter(pl.col("children_birth_dates").is_not_null()).select(
-        "birth_date", pl.col("children_birth_dates").str.split(";").alias("kids")
-    ).explode("kids").with_columns(pl.col("kids").str.to_date())
+    children = (
+        people.filter(pl.col("children_birth_dates").is_not_null())
+        .select("birth_date", pl.col("children_birth_dates").str.split(";").alias("kids"))
+        .explode("kids")
+        .with_columns(pl.col("kids").str.to_date())
+    )
     assert (children["kids"] > children["birth_date"]).all()
     assert (children["kids"] <= REF).all()
 

@@ -34,8 +34,14 @@ def fresh_engine(db_url: str, tmp_path: Path, name: str) -> Engine:
     if db_url.startswith("sqlite"):
         return get_engine(f"sqlite:///{tmp_path / name}")
     with get_engine(db_url).begin() as conn:
-        for table in ("person_changes", "persons", "employers", "offices", "regions",
-                      "registry_batches"):
+        for table in (
+            "person_changes",
+            "persons",
+            "employers",
+            "offices",
+            "regions",
+            "registry_batches",
+        ):
             conn.exec_driver_sql(f"DELETE FROM {table}")
     return get_engine(db_url)
 
@@ -88,8 +94,10 @@ def _correct(path: Path, out: Path, **values: str) -> str:
     rows = pl.read_csv(path, infer_schema=False).head(20)
     first = rows.row(0, named=True)
     rows = rows.with_columns(
-        [pl.when(pl.int_range(pl.len()) == 0).then(pl.lit(v)).otherwise(pl.col(k)).alias(k)
-         for k, v in values.items()]
+        [
+            pl.when(pl.int_range(pl.len()) == 0).then(pl.lit(v)).otherwise(pl.col(k)).alias(k)
+            for k, v in values.items()
+        ]
     )
     rows.write_csv(out)
     return str(first["national_id"])
@@ -97,11 +105,17 @@ def _correct(path: Path, out: Path, **values: str) -> str:
 
 def test_correction_is_recorded_with_who_when_and_what(populated: Engine, tmp_path: Path) -> None:
     registry.export_file(populated, tmp_path / "all.csv")
-    national_id = _correct(tmp_path / "all.csv", tmp_path / "fix.csv", fitness="D",
-                           address="1 New Street, Elsewhere", unfit_until="")
+    national_id = _correct(
+        tmp_path / "all.csv",
+        tmp_path / "fix.csv",
+        fitness="D",
+        address="1 New Street, Elsewhere",
+        unfit_until="",
+    )
     with populated.connect() as conn:
-        old = conn.execute(select(Person.fitness, Person.address)
-                           .where(Person.national_id == national_id)).one()
+        old = conn.execute(
+            select(Person.fitness, Person.address).where(Person.national_id == national_id)
+        ).one()
     result = registry.import_file(populated, tmp_path / "fix.csv", actor="officer:petrov")
     assert (result.inserted, result.updated, result.unchanged) == (0, 1, 19)
     [change] = registry.history(populated, national_id)
@@ -111,8 +125,9 @@ def test_correction_is_recorded_with_who_when_and_what(populated: Engine, tmp_pa
     if old.fitness != "D":
         assert change.changes["fitness"] == [old.fitness, "D"]
     with populated.connect() as conn:
-        row = conn.execute(select(Person.address, Person.batch_id)
-                           .where(Person.national_id == national_id)).one()
+        row = conn.execute(
+            select(Person.address, Person.batch_id).where(Person.national_id == national_id)
+        ).one()
         assert row.address == "1 New Street, Elsewhere"
         assert row.batch_id == result.batch_id
         batch = conn.execute(select(RegistryBatch).where(RegistryBatch.id == result.batch_id)).one()
@@ -162,5 +177,11 @@ def test_export_of_empty_registry_is_a_header_only_file(engine: Engine, tmp_path
 
 def test_stats_json_shape(populated: Engine) -> None:
     data = json.loads(registry.stats(populated).model_dump_json())
-    assert set(data) == {"persons", "by_region", "by_rank_group", "by_fitness", "by_sector",
-                         "by_status"}
+    assert set(data) == {
+        "persons",
+        "by_region",
+        "by_rank_group",
+        "by_fitness",
+        "by_sector",
+        "by_status",
+    }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -38,10 +38,15 @@ def engine(ctx: typer.Context) -> Engine:
 
 
 @contextmanager
-def progress_bar(enabled: bool = True) -> Iterator[object]:
+def progress_bar(enabled: bool = True) -> Iterator[Callable[[str, int, int], None]]:
     """A Rich progress display; yields a callback ``(phase, done, total)`` for services."""
-    columns = (TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn(), TimeRemainingColumn())
+    columns = (
+        TextColumn("{task.description:<16}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=err, disable=not enabled, transient=False) as bar:
         tasks: dict[str, TaskID] = {}
 

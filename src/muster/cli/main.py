@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -15,11 +15,10 @@ from muster.errors import MusterError
 from muster.registry import service as registry_service
 
 
-
 class MusterGroup(TyperGroup):
     """Turns a ``MusterError`` from any command into one clear line on stderr and exit 1."""
 
-    def invoke(self, ctx: typer.Context) -> object:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except MusterError as exc:
@@ -65,8 +64,9 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
 ) -> None:
     """The main job on the embedded database: a synthetic registry and its statistics."""
-    registry.generate(ctx, persons=persons, seed=seed, regions=85,
-                      reference_date="2022-09-21", replace=True)
+    registry.generate(
+        ctx, persons=persons, seed=seed, regions=85, reference_date="2022-09-21", replace=True
+    )
     registry.stats(ctx, as_json=False)
     count = registry_service.count_persons(engine(ctx))
     out.print(f"Registry ready: {count:,} persons. Try `muster registry export persons.csv`.")

@@ -19,7 +19,9 @@ app = typer.Typer(help="The registry of persons liable for service.", no_args_is
 
 TableOpt = Annotated[
     str,
-    typer.Option("--table", help="Which table the file holds: persons, regions, employers, offices."),
+    typer.Option(
+        "--table", help="Which table the file holds: persons, regions, employers, offices."
+    ),
 ]
 
 
@@ -36,7 +38,9 @@ def _table(name: str) -> TableName:
 def generate(
     ctx: typer.Context,
     persons: Annotated[int, typer.Option(help="How many persons to generate.")] = 200_000,
-    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same registry.")] = 1,
+    seed: Annotated[
+        int, typer.Option(help="Random seed; the same seed gives the same registry.")
+    ] = 1,
     regions: Annotated[int, typer.Option(help="Number of regions (1-99).")] = 85,
     reference_date: Annotated[
         str, typer.Option(help="Date ages and dates are drawn around (YYYY-MM-DD).")
@@ -47,15 +51,25 @@ def generate(
     try:
         reference = date.fromisoformat(reference_date)
     except ValueError:
-        raise typer.BadParameter(f"{reference_date!r} is not a date YYYY-MM-DD",
-                                 param_hint="--reference-date") from None
+        raise typer.BadParameter(
+            f"{reference_date!r} is not a date YYYY-MM-DD", param_hint="--reference-date"
+        ) from None
     eng = engine(ctx)
     with progress_bar() as bar:
-        result = registry.generate(eng, persons=persons, seed=seed, regions=regions,
-                                   reference=reference, actor=settings(ctx).actor_name(),
-                                   replace=replace, progress=bar)  # type: ignore[arg-type]
-    out.print(f"Generated {result.persons:,} persons in {result.regions} regions, "
-              f"{result.offices:,} offices and {result.employers:,} employers (seed {seed}).")
+        result = registry.generate(
+            eng,
+            persons=persons,
+            seed=seed,
+            regions=regions,
+            reference=reference,
+            actor=settings(ctx).actor_name(),
+            replace=replace,
+            progress=bar,
+        )
+    out.print(
+        f"Generated {result.persons:,} persons in {result.regions} regions, "
+        f"{result.offices:,} offices and {result.employers:,} employers (seed {seed})."
+    )
 
 
 @app.command("import")
@@ -72,15 +86,22 @@ def import_(
     eng = engine(ctx)
     try:
         with progress_bar() as bar:
-            result = registry.import_file(eng, file, table=_table(table), dry_run=dry_run,
-                                          actor=settings(ctx).actor_name(),
-                                          progress=bar)  # type: ignore[arg-type]
+            result = registry.import_file(
+                eng,
+                file,
+                table=_table(table),
+                dry_run=dry_run,
+                actor=settings(ctx).actor_name(),
+                progress=bar,
+            )
     except InputFileError as exc:
         report_input_error(exc, errors_out)
         raise typer.Exit(1) from None
     verb = "Would import" if dry_run else "Imported"
-    out.print(f"{verb} {result.rows:,} {table} rows from {file}: {result.inserted:,} new, "
-              f"{result.updated:,} corrected, {result.unchanged:,} unchanged.")
+    out.print(
+        f"{verb} {result.rows:,} {table} rows from {file}: {result.inserted:,} new, "
+        f"{result.updated:,} corrected, {result.unchanged:,} unchanged."
+    )
 
 
 @app.command()
@@ -92,8 +113,7 @@ def export(
     """Export a table; the format follows the extension. Re-importable as it is."""
     eng = engine(ctx)
     with progress_bar() as bar:
-        rows = registry.export_file(eng, file, table=_table(table),
-                                    progress=bar)  # type: ignore[arg-type]
+        rows = registry.export_file(eng, file, table=_table(table), progress=bar)
     out.print(f"Exported {rows:,} {table} rows to {file}.")
 
 
@@ -118,9 +138,13 @@ def stats(
         typer.echo(json.dumps(result.model_dump(), indent=2))
         return
     out.print(f"[bold]{result.persons:,}[/] persons in the registry")
-    for title, counts in (("by rank group", result.by_rank_group),
-                          ("by fitness", result.by_fitness), ("by sector", result.by_sector),
-                          ("by status", result.by_status), ("by region", result.by_region)):
+    for title, counts in (
+        ("by rank group", result.by_rank_group),
+        ("by fitness", result.by_fitness),
+        ("by sector", result.by_sector),
+        ("by status", result.by_status),
+        ("by region", result.by_region),
+    ):
         out.print(_stats_table(f"Persons {title}", counts, result.persons))
 
 

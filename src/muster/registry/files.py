@@ -60,9 +60,7 @@ def header_problems(columns: Sequence[str], spec: Sequence[ColumnSpec], file: st
                 Problem(1, len(columns) + i, name, "column is missing from the header", file)
             )
     if problems:
-        problems.append(
-            Problem(1, 10_000, "", "expected the columns: " + ",".join(expected), file)
-        )
+        problems.append(Problem(1, 10_000, "", "expected the columns: " + ",".join(expected), file))
     return problems
 
 
@@ -134,9 +132,11 @@ def _read_csv(path: Path, file: str, spec: Sequence[ColumnSpec]) -> RawTable:
     else:
         lines = pl.Series(csv_record_lines(path))
         if len(lines) != frame.height:
-            return RawTable(None, scan_csv(path, file) or [
-                Problem(1, 0, "", "rows could not be matched to lines; check quoting", file)
-            ])
+            return RawTable(
+                None,
+                scan_csv(path, file)
+                or [Problem(1, 0, "", "rows could not be matched to lines; check quoting", file)],
+            )
     return RawTable(frame.with_columns(lines.alias(LINE).cast(pl.Int64)), [])
 
 
@@ -208,7 +208,9 @@ def _text(value: Any) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+        return (
+            value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+        )
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
@@ -217,7 +219,7 @@ def _text(value: Any) -> str | None:
 
 
 def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
-    exprs = []
+    exprs: list[pl.Expr] = []
     for name, dtype in frame.schema.items():
         col = pl.col(name)
         if dtype == pl.Boolean:
@@ -250,7 +252,9 @@ def _read_xlsx(path: Path, file: str) -> RawTable:
         rows = sheet.iter_rows(values_only=True)
         header = next(rows, None)
         if header is None:
-            return RawTable(None, [Problem(1, 0, "", "the sheet is empty; expected a header row", file)])
+            return RawTable(
+                None, [Problem(1, 0, "", "the sheet is empty; expected a header row", file)]
+            )
         names = [_text(h) or "" for h in header]
         while names and not names[-1]:
             names.pop()
@@ -266,7 +270,9 @@ def _read_xlsx(path: Path, file: str) -> RawTable:
             lines.append(number)
     finally:
         book.close()
-    data: dict[str, Any] = {n: pl.Series(n, c, dtype=pl.String) for n, c in zip(names, columns, strict=True)}
+    data: dict[str, Any] = {
+        n: pl.Series(n, c, dtype=pl.String) for n, c in zip(names, columns, strict=True)
+    }
     data[LINE] = pl.Series(LINE, lines, dtype=pl.Int64)
     return RawTable(pl.DataFrame(data), [])
 

@@ -6,7 +6,8 @@ swap of two adjacent digits, the same scheme IBAN uses:
 
     check = 98 - (serial * 100 mod 97)        # always 2..98, written with two digits
 
-``1234567890`` → ``123456789092``; read as one number, a valid id is 1 modulo 97.  A serial never starts with 0, so the number is 12 digits.
+``1234567890`` → ``123456789092``; read as one number, a valid id is 1 modulo 97.
+A serial never starts with 0, so the number is 12 digits.
 """
 
 from __future__ import annotations

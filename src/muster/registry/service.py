@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy import Connection, Engine, func, insert, select, text, update
 
 from muster.errors import InputFileError, MusterError
 from muster.registry import bulk, files
@@ -33,8 +33,12 @@ from muster.registry.schemas import (
 from muster.registry.validate import validate
 
 Progress = Callable[[str, int, int], None]
-KEYS: dict[str, str] = {"regions": "code", "employers": "code", "offices": "code",
-                        "persons": "national_id"}
+KEYS: dict[str, str] = {
+    "regions": "code",
+    "employers": "code",
+    "offices": "code",
+    "persons": "national_id",
+}
 DEFAULT_REFERENCE = date(2022, 9, 21)
 
 
@@ -51,12 +55,18 @@ def count_persons(engine: Engine) -> int:
         return int(conn.scalar(select(func.count()).select_from(Person)) or 0)
 
 
-def _start_batch(conn: Connection, *, kind: str, source: str, actor: str,
-                 sha256: str | None = None) -> int:
+def _start_batch(
+    conn: Connection, *, kind: str, source: str, actor: str, sha256: str | None = None
+) -> int:
     result = conn.execute(
-        RegistryBatch.__table__.insert().values(
-            kind=kind, source=source, sha256=sha256, actor=actor, started_at=_now(),
-            inserted=0, updated=0,
+        insert(RegistryBatch).values(
+            kind=kind,
+            source=source,
+            sha256=sha256,
+            actor=actor,
+            started_at=_now(),
+            inserted=0,
+            updated=0,
         )
     )
     key = result.inserted_primary_key
@@ -66,7 +76,7 @@ def _start_batch(conn: Connection, *, kind: str, source: str, actor: str,
 
 def _finish_batch(conn: Connection, batch_id: int, *, inserted: int, updated: int) -> None:
     conn.execute(
-        RegistryBatch.__table__.update()
+        update(RegistryBatch)
         .where(RegistryBatch.id == batch_id)
         .values(finished_at=_now(), inserted=inserted, updated=updated)
     )
@@ -100,9 +110,13 @@ def generate(
         if existing:
             for table in ("person_changes", "persons", "employers", "offices", "regions"):
                 conn.execute(text(f"DELETE FROM {table}"))
-        batch = _start_batch(conn, kind="generate", actor=actor,
-                             source=f"generate --persons {persons} --seed {seed} "
-                             f"--regions {regions} --reference {reference}")
+        batch = _start_batch(
+            conn,
+            kind="generate",
+            actor=actor,
+            source=f"generate --persons {persons} --seed {seed} "
+            f"--regions {regions} --reference {reference}",
+        )
         bulk.insert(conn, "regions", gen.geo.regions.drop("share"))
         bulk.insert(conn, "offices", offices(gen.geo, persons))
         bulk.insert(conn, "employers", gen.employers.drop("size"))
@@ -110,14 +124,24 @@ def generate(
         done = 0
         progress("persons", 0, persons)
         for chunk in gen.chunks():
-            bulk.insert(conn, "persons", chunk.with_columns(
-                pl.lit(batch).alias("batch_id"), pl.lit(stamp).alias("updated_at")))
+            bulk.insert(
+                conn,
+                "persons",
+                chunk.with_columns(
+                    pl.lit(batch).alias("batch_id"), pl.lit(stamp).alias("updated_at")
+                ),
+            )
             done += chunk.height
             progress("persons", done, persons)
         _finish_batch(conn, batch, inserted=persons, updated=0)
-    return GenerateResult(persons=persons, regions=gen.geo.regions.height,
-                          employers=gen.employers.height,
-                          offices=gen.geo.districts.height, seed=seed, batch_id=batch)
+    return GenerateResult(
+        persons=persons,
+        regions=gen.geo.regions.height,
+        employers=gen.employers.height,
+        offices=gen.geo.districts.height,
+        seed=seed,
+        batch_id=batch,
+    )
 
 
 def _codes(conn: Connection, table: str) -> frozenset[str]:
@@ -132,8 +156,9 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_checked(engine: Engine, path: Path, table: TableName, *,
-                 today: date | None = None) -> pl.DataFrame:
+def read_checked(
+    engine: Engine, path: Path, table: TableName, *, today: date | None = None
+) -> pl.DataFrame:
     """Read and validate a whole file; raise ``InputFileError`` listing every problem."""
     spec = TABLES[table]
     raw = files.read_raw(path, spec)
@@ -143,8 +168,14 @@ def read_checked(engine: Engine, path: Path, table: TableName, *,
         refs = {"region": _codes(conn, "regions")}
         if table == "persons":
             refs["employer"] = _codes(conn, "employers")
-    typed, problems = validate(raw.frame, spec, file=str(path), refs=refs,
-                              today=today or date.today(), persons=table == "persons")
+    typed, problems = validate(
+        raw.frame,
+        spec,
+        file=str(path),
+        refs=refs,
+        today=today or date.today(),
+        persons=table == "persons",
+    )
     if problems:
         if files.detect_format(path) == "csv":
             short = files.short_rows(path, str(path))
@@ -154,16 +185,19 @@ def read_checked(engine: Engine, path: Path, table: TableName, *,
     return typed.drop(files.LINE)
 
 
-def _existing(conn: Connection, table: TableName, key: str, incoming: pl.DataFrame,
-              columns: list[str]) -> pl.DataFrame:
+def _existing(
+    conn: Connection, table: TableName, key: str, incoming: pl.DataFrame, columns: list[str]
+) -> pl.DataFrame:
     """Rows of ``table`` whose key is in ``incoming``, as a typed frame."""
     conn.execute(text("CREATE TEMP TABLE _incoming_keys (k VARCHAR(16) PRIMARY KEY)"))
     try:
         bulk.insert(conn, "_incoming_keys", incoming.select(pl.col(key).alias("k")))
         extra = ", t.id" if table == "persons" else ""
         rows = conn.execute(
-            text(f"SELECT {', '.join('t.' + c for c in columns)}{extra} FROM {table} t "
-                 f"JOIN _incoming_keys i ON i.k = t.{key}")
+            text(
+                f"SELECT {', '.join('t.' + c for c in columns)}{extra} FROM {table} t "
+                f"JOIN _incoming_keys i ON i.k = t.{key}"
+            )
         ).all()
     finally:
         conn.execute(text("DROP TABLE _incoming_keys"))
@@ -180,8 +214,9 @@ def _show(value: Any) -> str | None:
     return str(value)
 
 
-def _diff(incoming: pl.DataFrame, old: pl.DataFrame, key: str, columns: list[str]
-          ) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+def _diff(
+    incoming: pl.DataFrame, old: pl.DataFrame, key: str, columns: list[str]
+) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """New rows, changed rows (with ``__changes`` JSON and old ``id``), and unchanged count."""
     marked = old.with_columns(pl.lit(True).alias("__present"))
     joined = incoming.join(marked, on=key, how="left", suffix="__old")
@@ -193,8 +228,12 @@ def _diff(incoming: pl.DataFrame, old: pl.DataFrame, key: str, columns: list[str
     changed = matched.filter(pl.any_horizontal([f"{c}__chg" for c in values]))
     notes: list[str] = []
     for row in changed.iter_rows(named=True):
-        notes.append(json.dumps({c: [_show(row[f"{c}__old"]), _show(row[c])]
-                                 for c in values if row[f"{c}__chg"]}, ensure_ascii=False))
+        notes.append(
+            json.dumps(
+                {c: [_show(row[f"{c}__old"]), _show(row[c])] for c in values if row[f"{c}__chg"]},
+                ensure_ascii=False,
+            )
+        )
     changed = changed.with_columns(pl.Series("__changes", notes, dtype=pl.String))
     return fresh, changed, matched.height - changed.height
 
@@ -218,14 +257,21 @@ def import_file(
     with engine.begin() as conn:
         old = _existing(conn, table, key, incoming, columns)
         fresh, changed, unchanged = _diff(incoming, old, key, columns)
-        result = ImportResult(table=table, file=str(path), rows=incoming.height,
-                              inserted=fresh.height, updated=changed.height,
-                              unchanged=unchanged, dry_run=dry_run)
+        result = ImportResult(
+            table=table,
+            file=str(path),
+            rows=incoming.height,
+            inserted=fresh.height,
+            updated=changed.height,
+            unchanged=unchanged,
+            dry_run=dry_run,
+        )
         if dry_run:
             conn.rollback()
             return result
-        batch = _start_batch(conn, kind="import", source=str(path), actor=actor,
-                             sha256=_sha256(path))
+        batch = _start_batch(
+            conn, kind="import", source=str(path), actor=actor, sha256=_sha256(path)
+        )
         stamp = _now()
         if table == "persons":
             extra = [pl.lit(batch).alias("batch_id"), pl.lit(stamp).alias("updated_at")]
@@ -234,10 +280,17 @@ def import_file(
                 bulk.insert(conn, "persons", fresh.slice(start, CHUNK).with_columns(extra))
                 progress("write", min(start + CHUNK, total), total)
             bulk.update(conn, "persons", key, changed.select([*columns]).with_columns(extra))
-            bulk.insert(conn, "person_changes", changed.select(
-                pl.col("id").alias("person_id"), pl.lit(batch).alias("batch_id"),
-                pl.lit(stamp).alias("changed_at"), pl.lit(actor).alias("actor"),
-                pl.col("__changes").alias("changes")))
+            bulk.insert(
+                conn,
+                "person_changes",
+                changed.select(
+                    pl.col("id").alias("person_id"),
+                    pl.lit(batch).alias("batch_id"),
+                    pl.lit(stamp).alias("changed_at"),
+                    pl.lit(actor).alias("actor"),
+                    pl.col("__changes").alias("changes"),
+                ),
+            )
         else:
             bulk.insert(conn, table, fresh)
             bulk.update(conn, table, key, changed.select(columns))
@@ -249,8 +302,9 @@ def _typed_chunk(rows: Sequence[Any], table: TableName, *, with_id: bool = False
     """Rows as the database returned them (SQLite: dates as text) → the typed frame."""
     spec = TABLES[table]
     names = [c.name for c in spec] + (["id"] if with_id else [])
-    frame = pl.DataFrame([tuple(r) for r in rows], schema=names, orient="row",
-                         infer_schema_length=None)
+    frame = pl.DataFrame(
+        [tuple(r) for r in rows], schema=names, orient="row", infer_schema_length=None
+    )
     exprs = [pl.col("id").cast(pl.Int64)] if with_id else []
     for c in spec:
         col = pl.col(c.name)
@@ -266,15 +320,17 @@ def _typed_chunk(rows: Sequence[Any], table: TableName, *, with_id: bool = False
     return frame.select(exprs[1:] + exprs[:1] if with_id else exprs)
 
 
-def export_file(engine: Engine, path: Path, *, table: TableName = "persons",
-                progress: Progress = _quiet) -> int:
+def export_file(
+    engine: Engine, path: Path, *, table: TableName = "persons", progress: Progress = _quiet
+) -> int:
     """Write a table to CSV, Parquet or XLSX (by extension), streaming in chunks."""
     columns = [c.name for c in TABLES[table]]
     order = "id" if table == "persons" else "code"
     with engine.connect() as conn:
         total = int(conn.scalar(text(f"SELECT count(*) FROM {table}")) or 0)
         result = conn.execution_options(stream_results=True).execute(
-            text(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {order}"))
+            text(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {order}")
+        )
         done = 0
         progress("export", 0, total)
         with files.open_writer(path) as writer:
@@ -292,10 +348,13 @@ def export_file(engine: Engine, path: Path, *, table: TableName = "persons",
 
 def stats(engine: Engine) -> Stats:
     """Counts by region, rank group, fitness, sector and status."""
+
     def counts(conn: Connection, column: str) -> dict[str, int]:
         rows = conn.execute(text(f"SELECT {column}, count(*) FROM persons GROUP BY {column}"))
-        return {("none" if k is None else str(k)): int(v)
-                for k, v in sorted(rows, key=lambda r: (r[0] is None, str(r[0])))}
+        return {
+            ("none" if k is None else str(k)): int(v)
+            for k, v in sorted(rows, key=lambda r: (r[0] is None, str(r[0])))
+        }
 
     with engine.connect() as conn:
         return Stats(
@@ -315,11 +374,23 @@ def history(engine: Engine, national_id: str) -> list[PersonChangeRead]:
         if person is None:
             raise MusterError(f"no person with national id {national_id!r} in the registry")
         rows = conn.execute(
-            select(PersonChange.changed_at, PersonChange.actor, RegistryBatch.source,
-                   PersonChange.changes)
+            select(
+                PersonChange.changed_at,
+                PersonChange.actor,
+                RegistryBatch.source,
+                PersonChange.changes,
+            )
             .join(RegistryBatch, RegistryBatch.id == PersonChange.batch_id)
             .where(PersonChange.person_id == person.id)
             .order_by(PersonChange.id)
         ).all()
-    return [PersonChangeRead(national_id=national_id, changed_at=r[0].isoformat(), actor=r[1],
-                             source=r[2], changes=json.loads(r[3])) for r in rows]
+    return [
+        PersonChangeRead(
+            national_id=national_id,
+            changed_at=r[0].isoformat(),
+            actor=r[1],
+            source=r[2],
+            changes=json.loads(r[3]),
+        )
+        for r in rows
+    ]

@@ -53,8 +53,9 @@ def _typed(spec: ColumnSpec) -> pl.Expr:
     return col
 
 
-def _column_checks(spec: ColumnSpec, refs: Mapping[str, frozenset[str]],
-                   repeats: Mapping[str, list[int]]) -> list[Check]:
+def _column_checks(
+    spec: ColumnSpec, refs: Mapping[str, frozenset[str]], repeats: Mapping[str, list[int]]
+) -> list[Check]:
     raw = pl.col(spec.name)
     typed = pl.col(f"{spec.name}__typed")
     present = raw.is_not_null()
@@ -70,7 +71,11 @@ def _column_checks(spec: ColumnSpec, refs: Mapping[str, frozenset[str]],
     if spec.kind in ("text", "national_id", "ref", "enum", "dates"):
         too_long = raw.str.len_chars() > spec.max_length
         checks.append(
-            Check(spec.name, present & too_long, lambda v: f"is longer than {spec.max_length} characters")
+            Check(
+                spec.name,
+                present & too_long,
+                lambda v: f"is longer than {spec.max_length} characters",
+            )
         )
     if spec.kind == "national_id":
         checks.append(
@@ -96,8 +101,10 @@ def _column_checks(spec: ColumnSpec, refs: Mapping[str, frozenset[str]],
             Check(
                 spec.name,
                 present & ~raw.is_in(known),
-                lambda v: f"{_show(v)} is not a known {spec.refers_to} code; "
-                f"import the {spec.refers_to}s first or correct the code",
+                lambda v: (
+                    f"{_show(v)} is not a known {spec.refers_to} code; "
+                    f"import the {spec.refers_to}s first or correct the code"
+                ),
             )
         )
     elif spec.kind == "dates":
@@ -109,9 +116,11 @@ def _column_checks(spec: ColumnSpec, refs: Mapping[str, frozenset[str]],
             Check(
                 spec.name,
                 present & raw.is_duplicated(),
-                lambda v: f"{_show(v)} appears more than once in this file (lines "
-                + ", ".join(str(n) for n in repeats.get(v or "", [])[:10])
-                + "); each must be unique",
+                lambda v: (
+                    f"{_show(v)} appears more than once in this file (lines "
+                    + ", ".join(str(n) for n in repeats.get(v or "", [])[:10])
+                    + "); each must be unique"
+                ),
             )
         )
     return checks
@@ -129,27 +138,49 @@ def _person_checks(today: date) -> list[Check]:
         Check(
             "rank_group",
             rank.is_not_null() & (group.is_null() | (group != expected_group)).fill_null(False),
-            lambda v: f"found {_show(v)}, expected the group of the given rank "
-            "(private, corporal → soldier; sergeant … warrant_officer → nco; "
-            "lieutenant … captain → junior_officer; major … general → senior_officer)",
+            lambda v: (
+                f"found {_show(v)}, expected the group of the given rank "
+                "(private, corporal → soldier; sergeant … warrant_officer → nco; "
+                "lieutenant … captain → junior_officer; major … general → senior_officer)"
+            ),
         ),
-        Check("rank", rank.is_null() & group.is_not_null(),
-              lambda _v: "missing; a rank_group is given without its rank"),
-        Check("unfit_until", (fitness == "G") & until.is_null() & pl.col("unfit_until").is_null(),
-              lambda _v: "missing; required when fitness is G (temporarily unfit)"),
-        Check("unfit_until", (fitness != "G").fill_null(True) & until.is_not_null(),
-              lambda v: f"found {_show(v)}; only fitness G (temporarily unfit) has an end date"),
-        Check("study_end", kind.is_not_null() & end.is_null() & pl.col("study_end").is_null(),
-              lambda _v: "missing; required when study_kind is given"),
-        Check("study_kind", kind.is_null() & end.is_not_null(),
-              lambda _v: "missing; a study_end is given without the kind of study"),
-        Check("birth_date", ((birth < EARLIEST_BIRTH) | (birth > today)).fill_null(False),
-              lambda v: f"found {_show(v)}, expected a date from {EARLIEST_BIRTH} to {today}"),
+        Check(
+            "rank",
+            rank.is_null() & group.is_not_null(),
+            lambda _v: "missing; a rank_group is given without its rank",
+        ),
+        Check(
+            "unfit_until",
+            (fitness == "G") & until.is_null() & pl.col("unfit_until").is_null(),
+            lambda _v: "missing; required when fitness is G (temporarily unfit)",
+        ),
+        Check(
+            "unfit_until",
+            (fitness != "G").fill_null(True) & until.is_not_null(),
+            lambda v: f"found {_show(v)}; only fitness G (temporarily unfit) has an end date",
+        ),
+        Check(
+            "study_end",
+            kind.is_not_null() & end.is_null() & pl.col("study_end").is_null(),
+            lambda _v: "missing; required when study_kind is given",
+        ),
+        Check(
+            "study_kind",
+            kind.is_null() & end.is_not_null(),
+            lambda _v: "missing; a study_end is given without the kind of study",
+        ),
+        Check(
+            "birth_date",
+            ((birth < EARLIEST_BIRTH) | (birth > today)).fill_null(False),
+            lambda v: f"found {_show(v)}, expected a date from {EARLIEST_BIRTH} to {today}",
+        ),
         Check(
             "children_birth_dates",
             ((children.list.min() <= birth) | (children.list.max() > today)).fill_null(False),
-            lambda v: f"found {_show(v)}, expected dates after the person's birth date "
-            f"and not after {today}",
+            lambda v: (
+                f"found {_show(v)}, expected dates after the person's birth date "
+                f"and not after {today}"
+            ),
         ),
     ]
 
@@ -196,14 +227,10 @@ def validate(
     for i, ch in enumerate(checks):
         hits = bad_rows.filter(pl.col(f"b{i}")).select(LINE, f"v{i}")
         for line, value in hits.iter_rows():
-            problems.append(Problem(line, order.get(ch.field, 0), ch.field, ch.message(value), file))
-    typed = clean.select(
-        [
-            _finish(c).alias(c.name)
-            for c in spec
-        ]
-        + [pl.col(LINE)]
-    )
+            problems.append(
+                Problem(line, order.get(ch.field, 0), ch.field, ch.message(value), file)
+            )
+    typed = clean.select([_finish(c).alias(c.name) for c in spec] + [pl.col(LINE)])
     return typed, problems
 
 

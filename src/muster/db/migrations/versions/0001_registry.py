@@ -89,9 +89,7 @@ def upgrade() -> None:
         sa.Column("disability_group", sa.SmallInteger),
         sa.Column("serious_conviction", sa.Boolean, nullable=False),
         sa.Column("status", sa.String(10), nullable=False),
-        sa.Column(
-            "batch_id", sa.Integer, sa.ForeignKey("registry_batches.id"), nullable=False
-        ),
+        sa.Column("batch_id", sa.Integer, sa.ForeignKey("registry_batches.id"), nullable=False),
         sa.Column("updated_at", sa.DateTime, nullable=False),
         sa.UniqueConstraint("national_id", name="uq_persons_national_id"),
         sa.CheckConstraint(_in("sex", ("M", "F")), name="sex"),
@@ -107,9 +105,7 @@ def upgrade() -> None:
         "person_changes",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("person_id", sa.Integer, sa.ForeignKey("persons.id"), nullable=False),
-        sa.Column(
-            "batch_id", sa.Integer, sa.ForeignKey("registry_batches.id"), nullable=False
-        ),
+        sa.Column("batch_id", sa.Integer, sa.ForeignKey("registry_batches.id"), nullable=False),
         sa.Column("changed_at", sa.DateTime, nullable=False),
         sa.Column("actor", sa.String(120), nullable=False),
         sa.Column("changes", sa.Text, nullable=False),

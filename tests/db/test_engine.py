@@ -1,0 +1,48 @@
+"""Databases open with the newest schema, whatever URL spelling the user chose."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from muster.db.engine import current_revision, get_engine, head_revision, migrate, normalise_url
+from muster.errors import MusterError
+
+
+def test_new_database_is_migrated_on_first_use(tmp_path: Path) -> None:
+    engine = get_engine(f"sqlite:///{tmp_path / 'new.db'}")
+    assert current_revision(engine) == head_revision(engine)
+    assert {"persons", "regions", "offices", "employers", "person_changes"} <= set(
+        inspect(engine).get_table_names()
+    )
+    assert migrate(engine) is False  # nothing left to apply
+
+
+def test_postgres_database_is_migrated(db_url: str) -> None:
+    engine = get_engine(db_url)
+    assert current_revision(engine) == head_revision(engine)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("data/muster.db", "sqlite:///data/muster.db"),
+        ("sqlite:///x.db", "sqlite:///x.db"),
+    ],
+)
+def test_url_spellings(given: str, expected: str) -> None:
+    assert normalise_url(given) == expected
+
+
+def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(MusterError, match="does not exist"):
+        get_engine(f"sqlite:///{tmp_path / 'no' / 'such' / 'x.db'}")
+
+
+def test_unsupported_database_is_a_clear_error() -> None:
+    with pytest.raises(MusterError, match="not supported"):
+        get_engine("oracle://u@h/db")
