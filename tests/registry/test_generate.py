@@ -9,7 +9,8 @@ import pytest
 
 from muster.registry import nationalid
 from muster.registry.generate import CHUNK, Generator, offices
-from muster.registry.schemas import PERSON_FIELDS, RANKS
+from muster.registry.schemas import PERSON_FIELDS
+from muster.vocabulary import RANKS
 
 REF = date(2022, 9, 21)
 

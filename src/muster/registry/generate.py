@@ -17,7 +17,8 @@ import polars as pl
 
 from muster.registry import nationalid
 from muster.registry import population as pop
-from muster.registry.schemas import PERSON_FIELDS, RANKS
+from muster.registry.schemas import PERSON_FIELDS
+from muster.vocabulary import RANKS
 
 CHUNK = 100_000
 _SERIAL_SPACE = 9_000_000_000

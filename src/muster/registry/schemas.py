@@ -8,55 +8,17 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-SEXES = ("M", "F")
-SETTLEMENTS = ("urban", "rural")
-FITNESS = ("A", "B", "V", "G", "D")
-STATUSES = ("active", "serving", "deceased", "abroad")
-RANK_GROUPS = ("soldier", "nco", "junior_officer", "senior_officer")
-RANKS: dict[str, str] = {
-    "private": "soldier",
-    "corporal": "soldier",
-    "sergeant": "nco",
-    "senior_sergeant": "nco",
-    "sergeant_major": "nco",
-    "warrant_officer": "nco",
-    "lieutenant": "junior_officer",
-    "senior_lieutenant": "junior_officer",
-    "captain": "junior_officer",
-    "major": "senior_officer",
-    "lieutenant_colonel": "senior_officer",
-    "colonel": "senior_officer",
-    "general": "senior_officer",
-}
-SECTORS = (
-    "it",
-    "telecom",
-    "media",
-    "finance",
-    "energy",
-    "agriculture",
-    "health",
-    "education",
-    "defence_industry",
-    "public_service",
-    "other",
-    "none",
+from muster.vocabulary import (
+    ACCREDITATIONS,
+    FITNESS,
+    RANK_GROUPS,
+    RANKS,
+    SECTORS,
+    SETTLEMENTS,
+    SEXES,
+    STATUSES,
+    STUDY_KINDS,
 )
-ACCREDITATIONS = (
-    "it_accredited",
-    "telecom_operator",
-    "systemic_media",
-    "bank",
-    "financial_infrastructure",
-)
-STUDY_KINDS = (
-    "state_university",
-    "private_university",
-    "postgraduate",
-    "religious_school",
-    "vocational_college",
-)
-DISABILITY_GROUPS = (1, 2, 3)
 
 Kind = Literal["text", "national_id", "date", "int", "bool", "enum", "dates", "ref"]
 

@@ -16,7 +16,8 @@ import polars as pl
 from muster.errors import Problem
 from muster.registry import nationalid
 from muster.registry.files import LINE
-from muster.registry.schemas import RANKS, ColumnSpec
+from muster.registry.schemas import ColumnSpec
+from muster.vocabulary import RANKS
 
 TRUE = ("true", "1", "yes")
 FALSE = ("false", "0", "no")
