@@ -1,0 +1,524 @@
+"""Decree files: load, check (every problem located as FILE:LINE:COL), and resolve versions.
+
+A decree file lists its versions (dated amendments, each with the national target), its
+parameters (values dated like OpenFisca's), and four lists of rules: ``criteria`` (all must
+hold to be liable), ``exemptions`` (any one releases), ``deferrals`` (any one postpones until
+a date computed by ``deferred_until``) and ``exceptions`` (rules whose only effect is to set
+aside the rules named in ``exception_to`` — an exception to an exception restores them).
+A version holds the rules in force on its ``effective_from`` date.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from muster.errors import MusterError
+from muster.policy import yamlpos
+from muster.policy.expressions import Condition, Issue, ParamType, parse
+from muster.policy.fields import FIELDS
+from muster.policy.schemas import (
+    KINDS,
+    DecreeSpec,
+    ParameterSpec,
+    ParamValue,
+    RuleKind,
+    RuleSpec,
+    VersionSpec,
+)
+from muster.policy.unsat import never_holds
+
+MAX_RULES = 63
+
+
+@dataclass(frozen=True, order=True)
+class DecreeProblem:
+    line: int
+    col: int
+    message: str
+    warning: bool = False
+    file: str = ""
+
+    def __str__(self) -> str:
+        kind = "warning" if self.warning else "error"
+        return f"{self.file}:{self.line}:{self.col}: {kind}: {self.message}"
+
+
+class DecreeError(MusterError):
+    def __init__(self, file: str, problems: list[DecreeProblem]) -> None:
+        self.problems = sorted(problems)
+        errors = [p for p in self.problems if not p.warning]
+        super().__init__(f"{file}: {len(errors)} error(s); the decree was not loaded")
+
+
+@dataclass
+class Parameter:
+    name: str
+    title: str
+    reference: str
+    values: list[tuple[date, ParamValue]]
+    type: ParamType
+
+    def at(self, day: date) -> tuple[ParamValue, date] | None:
+        """The value in effect on ``day`` and the date it took effect."""
+        found = None
+        for start, value in self.values:
+            if start <= day:
+                found = (value, start)
+        return found
+
+
+@dataclass
+class Rule:
+    id: str
+    kind: RuleKind
+    title: str
+    reference: str
+    condition: Condition
+    until: Condition | None
+    exception_to: tuple[str, ...]
+    in_force_from: date | None
+    repealed_from: date | None
+
+    def in_force(self, day: date) -> bool:
+        if self.in_force_from and day < self.in_force_from:
+            return False
+        return not (self.repealed_from and day >= self.repealed_from)
+
+
+@dataclass
+class Version:
+    """One version of a decree: the rules in force on its date, in evaluation order."""
+
+    decree: str
+    title: str
+    number: int
+    effective_from: date
+    target: int
+    note: str
+    legal_source: str
+    rules: list[Rule]
+    parameters: dict[str, Parameter]
+    setters: dict[str, list[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for rule in self.rules:
+            for target in rule.exception_to:
+                self.setters.setdefault(target, []).append(rule.id)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.decree}@{self.number}"
+
+    def params_on(self, day: date) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name, param in self.parameters.items():
+            found = param.at(day)
+            if found is not None:
+                values[name] = found[0]
+        return values
+
+    def bit(self, rule_id: str) -> int:
+        return next(i for i, r in enumerate(self.rules) if r.id == rule_id)
+
+
+@dataclass
+class Decree:
+    id: str
+    title: str
+    legal_source: str
+    versions: list[Version]
+    parameters: dict[str, Parameter]
+    text: str
+    sha256: str
+    warnings: list[DecreeProblem]
+
+    def version(self, number: int) -> Version:
+        for v in self.versions:
+            if v.number == number:
+                return v
+        raise MusterError(
+            f"decree {self.id} has no version {number} (versions: "
+            + ", ".join(str(v.number) for v in self.versions)
+            + ")"
+        )
+
+    def in_force(self, day: date) -> Version:
+        current = [v for v in self.versions if v.effective_from <= day]
+        if not current:
+            raise MusterError(
+                f"decree {self.id} is not in force on {day}; its first version takes effect "
+                f"on {self.versions[0].effective_from}"
+            )
+        return current[-1]
+
+
+def _type_of(value: ParamValue) -> ParamType:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, date):
+        return "date"
+    if isinstance(value, list):
+        inner = {_type_of(v) for v in value}
+        if len(inner) > 1:
+            raise ValueError("a list parameter holds values of one type")
+        kind = inner.pop() if inner else "text"
+        return ("list", kind)  # type: ignore[return-value]
+    return "text"
+
+
+_KNOWN_KEYS = sorted(
+    {
+        *DecreeSpec.model_fields,
+        *ParameterSpec.model_fields,
+        *VersionSpec.model_fields,
+        *RuleSpec.model_fields,
+        "effective_from",
+        "value",
+    }
+)
+
+
+class _Checker:
+    def __init__(self, file: str, text: str) -> None:
+        self.file = file
+        self.text = text
+        self.root = yamlpos.compose(text)
+        self.problems: list[DecreeProblem] = []
+
+    def at(
+        self, path: Iterable[str | int], message: str, *, warning: bool = False, key: bool = False
+    ) -> None:
+        pos = yamlpos.position(yamlpos.find(self.root, list(path), key=key))
+        self.problems.append(DecreeProblem(pos.line, pos.col, message, warning, self.file))
+
+    def in_condition(self, path: list[str | int], issue: Issue) -> None:
+        node = yamlpos.find(self.root, path)
+        if isinstance(node, yaml.ScalarNode):
+            pos = yamlpos.offset_position(self.text, node, issue.offset)
+        else:
+            pos = yamlpos.position(node)
+        self.problems.append(
+            DecreeProblem(pos.line, pos.col, issue.message, issue.warning, self.file)
+        )
+
+    @property
+    def failed(self) -> bool:
+        return any(not p.warning for p in self.problems)
+
+
+def _pydantic_problems(check: _Checker, exc: ValidationError) -> None:
+    for error in exc.errors():
+        loc = [p for p in error["loc"] if isinstance(p, (str, int))]
+        if error["type"] == "extra_forbidden":
+            name = str(loc[-1])
+            close = difflib.get_close_matches(name, _KNOWN_KEYS, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            check.at(loc, f"unknown field '{name}'{hint}", key=True)
+        elif error["type"] == "missing":
+            check.at(loc[:-1], f"'{loc[-1]}' is required here")
+        else:
+            where = ".".join(str(p) for p in loc)
+            got = error.get("input")
+            shown = f" (found {got!r})" if not isinstance(got, (dict, list)) else ""
+            check.at(loc, f"{where}: {error['msg']}{shown}")
+
+
+def _check_versions(check: _Checker, spec: DecreeSpec) -> None:
+    for i, v in enumerate(spec.versions):
+        if v.version != i + 1:
+            check.at(
+                ["versions", i, "version"],
+                f"versions must be numbered 1, 2, 3… in order; expected {i + 1}, found {v.version}",
+            )
+        if i and v.effective_from <= spec.versions[i - 1].effective_from:
+            check.at(
+                ["versions", i, "effective_from"],
+                f"version {v.version} takes effect on {v.effective_from}, not after version "
+                f"{spec.versions[i - 1].version} ({spec.versions[i - 1].effective_from}); "
+                "dates must increase",
+            )
+
+
+def _parameters(check: _Checker, spec: DecreeSpec) -> dict[str, Parameter]:
+    params: dict[str, Parameter] = {}
+    for name, p in spec.parameters.items():
+        if name in FIELDS:
+            check.at(
+                ["parameters", name],
+                f"parameter '{name}' has the name of a field; rename it",
+                key=True,
+            )
+            continue
+        try:
+            types = {_type_of(v.value) for v in p.values}
+        except ValueError as exc:
+            check.at(["parameters", name, "values"], f"parameter '{name}': {exc}")
+            continue
+        if len(types) > 1:
+            check.at(
+                ["parameters", name, "values"],
+                f"parameter '{name}' changes type between dates: "
+                + ", ".join(sorted(map(str, types))),
+            )
+            continue
+        for i in range(1, len(p.values)):
+            if p.values[i].effective_from <= p.values[i - 1].effective_from:
+                check.at(
+                    ["parameters", name, "values", i, "effective_from"],
+                    f"parameter '{name}': values must be in date order; "
+                    f"{p.values[i].effective_from} is not after {p.values[i - 1].effective_from}",
+                )
+        params[name] = Parameter(
+            name, p.title, p.reference, [(v.effective_from, v.value) for v in p.values], types.pop()
+        )
+        first = p.values[0].effective_from
+        for v in spec.versions:
+            if v.effective_from < first:
+                check.at(
+                    ["parameters", name, "values", 0, "effective_from"],
+                    f"date gap: parameter '{name}' has no value on {v.effective_from}, when "
+                    f"version {v.version} takes effect (its first value is from {first})",
+                )
+                break
+    return params
+
+
+def _rules(check: _Checker, spec: DecreeSpec, params: dict[str, Parameter]) -> list[Rule]:
+    types = {n: p.type for n, p in params.items()}
+    rules: list[Rule] = []
+    seen: dict[str, list[str | int]] = {}
+    for list_name, kind in KINDS.items():
+        for i, r in enumerate(getattr(spec, list_name)):
+            path: list[str | int] = [list_name, i]
+            if r.id in seen:
+                line = yamlpos.position(yamlpos.find(check.root, [*seen[r.id], "id"])).line
+                check.at([*path, "id"], f"rule id '{r.id}' is used twice (also on line {line})")
+            seen[r.id] = path
+            cond, issues = parse(r.condition, types)
+            for issue in issues:
+                check.in_condition([*path, "condition"], issue)
+            until = None
+            if kind == "deferral":
+                if r.deferred_until is None:
+                    check.at(
+                        path,
+                        f"deferral '{r.id}' needs 'deferred_until', an expression giving "
+                        "the date the deferral ends (e.g. study_end, add_years(as_of, 1))",
+                    )
+                else:
+                    until, issues = parse(r.deferred_until, types, want="date")
+                    for issue in issues:
+                        check.in_condition([*path, "deferred_until"], issue)
+            elif r.deferred_until is not None:
+                check.at(
+                    [*path, "deferred_until"], "only deferrals have 'deferred_until'", key=True
+                )
+            if kind != "exception" and r.exception_to:
+                check.at(
+                    [*path, "exception_to"],
+                    "only rules under 'exceptions' set other rules "
+                    "aside; move this rule there and keep its own effect as a separate rule",
+                    key=True,
+                )
+            if kind == "exception" and not r.exception_to:
+                check.at(
+                    path, f"exception '{r.id}' must name the rules it sets aside in 'exception_to'"
+                )
+            if r.in_force_from and r.repealed_from and r.repealed_from <= r.in_force_from:
+                check.at(
+                    [*path, "repealed_from"],
+                    f"rule '{r.id}' is repealed on {r.repealed_from}, not after it comes into "
+                    f"force ({r.in_force_from}); dates are in the wrong order",
+                )
+            if cond is not None:
+                rules.append(
+                    Rule(
+                        r.id,
+                        kind,
+                        r.title,
+                        r.reference,
+                        cond,
+                        until,
+                        tuple(r.exception_to),
+                        r.in_force_from,
+                        r.repealed_from,
+                    )
+                )
+    return rules
+
+
+def _rule_paths(spec: DecreeSpec) -> dict[str, list[str | int]]:
+    return {r.id: [ln, i] for ln in KINDS for i, r in enumerate(getattr(spec, ln))}
+
+
+def _values_on(params: dict[str, Parameter], day: date) -> dict[str, Any]:
+    return {n: found[0] for n, p in params.items() if (found := p.at(day)) is not None}
+
+
+def _check_exceptions(check: _Checker, spec: DecreeSpec, rules: list[Rule]) -> None:
+    ids = {r.id for r in rules}
+    paths = _rule_paths(spec)
+    for rule in rules:
+        for j, target in enumerate(rule.exception_to):
+            if target == rule.id:
+                check.at(
+                    [*paths[rule.id], "exception_to", j],
+                    f"rule '{rule.id}' cannot set itself aside",
+                )
+            elif target not in ids:
+                close = difflib.get_close_matches(target, sorted(ids), n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                check.at([*paths[rule.id], "exception_to", j], f"no rule '{target}'{hint}")
+    edges = {r.id: [t for t in r.exception_to if t in ids and t != r.id] for r in rules}
+    state: dict[str, int] = {}
+    reported: set[frozenset[str]] = set()
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = 1
+        for nxt in edges.get(node, []):
+            if state.get(nxt) == 1:
+                cycle = [*trail[trail.index(nxt) :], nxt]
+                key = frozenset(cycle)
+                if key not in reported:
+                    reported.add(key)
+                    check.at(
+                        [*paths[node], "exception_to"],
+                        "unordered conflict: " + " → ".join(cycle) + " set each other aside, "
+                        "so which applies cannot be decided; remove one of these edges",
+                    )
+            elif state.get(nxt) is None:
+                visit(nxt, [*trail, nxt])
+        state[node] = 2
+
+    for rid in edges:
+        if rid not in state:
+            visit(rid, [rid])
+
+
+def _check_reach(
+    check: _Checker, spec: DecreeSpec, rules: list[Rule], params: dict[str, Parameter]
+) -> None:
+    paths = _rule_paths(spec)
+    days = [v.effective_from for v in spec.versions]
+    for rule in rules:
+        live = [d for d in days if rule.in_force(d)]
+        if not live:
+            check.at(
+                paths[rule.id],
+                f"rule '{rule.id}' is in force in no version of the decree",
+                warning=True,
+            )
+            continue
+        if all(never_holds(rule.condition.node, _values_on(params, d)) for d in live):
+            check.at(
+                [*paths[rule.id], "condition"],
+                f"rule '{rule.id}' can never apply: its conditions contradict each other",
+            )
+    for list_name in ("criteria",):
+        if not getattr(spec, list_name):
+            check.at(
+                [], "the decree has no criteria: everyone in the registry is liable", warning=True
+            )
+    for v in spec.versions:
+        count = sum(1 for r in rules if r.in_force(v.effective_from))
+        if count > MAX_RULES:
+            check.at(
+                ["versions", v.version - 1],
+                f"version {v.version} has {count} rules in force; at most {MAX_RULES}",
+            )
+
+
+def check_text(text: str, file: str) -> tuple[Decree | None, list[DecreeProblem]]:
+    """Check a decree's text; return the decree (None if any error) and all problems."""
+    check = _Checker(file, "")
+    try:
+        check = _Checker(file, text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        reason = getattr(exc, "problem", None) or str(exc)
+        return None, [DecreeProblem(line, col, f"not valid YAML: {reason}", file=file)]
+    for name, node in yamlpos.duplicate_keys(check.root):
+        pos = yamlpos.position(node)
+        check.problems.append(
+            DecreeProblem(
+                pos.line,
+                pos.col,
+                f"'{name}' appears twice in this mapping; the first would be ignored",
+                file=file,
+            )
+        )
+    if not isinstance(data, dict):
+        return None, [
+            DecreeProblem(
+                1,
+                1,
+                "a decree file is a mapping with 'decree', 'title', "
+                "'legal_source', 'versions' and rules",
+                file=file,
+            )
+        ]
+    try:
+        spec = DecreeSpec.model_validate(data)
+    except ValidationError as exc:
+        _pydantic_problems(check, exc)
+        return None, sorted(check.problems)
+    _check_versions(check, spec)
+    params = _parameters(check, spec)
+    rules = _rules(check, spec, params)
+    _check_exceptions(check, spec, rules)
+    if not check.failed:
+        _check_reach(check, spec, rules, params)
+    if check.failed:
+        return None, sorted(check.problems)
+    versions = [
+        Version(
+            spec.decree,
+            spec.title,
+            v.version,
+            v.effective_from,
+            v.target,
+            v.title,
+            v.legal_source or spec.legal_source,
+            [r for r in rules if r.in_force(v.effective_from)],
+            params,
+        )
+        for v in spec.versions
+    ]
+    decree = Decree(
+        spec.decree,
+        spec.title,
+        spec.legal_source,
+        versions,
+        params,
+        text,
+        hashlib.sha256(text.encode()).hexdigest(),
+        sorted(check.problems),
+    )
+    return decree, sorted(check.problems)
+
+
+def load(path: Path) -> Decree:
+    """Load and check a decree file; raise ``DecreeError`` listing every problem."""
+    if not path.is_file():
+        raise MusterError(f"{path}: no such file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise MusterError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    decree, problems = check_text(text, str(path))
+    if decree is None:
+        raise DecreeError(str(path), problems)
+    return decree

@@ -1,0 +1,210 @@
+"""Decisions under one decree version: bulk over a registry frame, or one person explained.
+
+For a person on an as-of date, in this order:
+
+1. **ineligible** if any criterion fails (and no exception sets it aside); the decisive ground
+   is the first failing criterion;
+2. else **exempt** if any exemption applies; the first one is decisive;
+3. else **deferred** if any deferral applies whose end date is after the as-of date; the
+   decision lasts until the latest such end (a deferral whose end cannot be computed lasts
+   until reviewed); the deferral giving that end is decisive;
+4. else **eligible**.
+
+An exception that applies sets aside each rule it names: an exemption or deferral then does not
+apply, a criterion is then treated as met. Exceptions can be set aside by other exceptions.
+``grounds`` is a bitmask: bit *i* is set when the condition of rule *i* (in ``version.rules``
+order) held.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from muster.policy.decree import Rule, Version
+from muster.policy.evaluate import Context, Trace, evaluate, to_polars
+from muster.policy.fields import FIELDS
+from muster.policy.schemas import Explanation, InputUsed, ParameterUsed, RuleResult
+
+INDEFINITE = date(9999, 12, 31)
+DECISION_COLUMNS = ("decision", "until", "ground", "grounds")
+
+
+def _context(version: Version, as_of: date) -> Context:
+    return Context(as_of=as_of, params=version.params_on(as_of))
+
+
+def decide_frame(version: Version, frame: pl.DataFrame | pl.LazyFrame, as_of: date) -> pl.LazyFrame:
+    """Decisions for every row: ``decision``, ``until``, ``ground`` and ``grounds``."""
+    ctx = _context(version, as_of)
+    held = {r.id: to_polars(r.condition.node, ctx).fill_null(False) for r in version.rules}
+    applies: dict[str, pl.Expr] = {}
+
+    def effective(rule: Rule) -> pl.Expr:
+        if rule.id not in applies:
+            setters = [effective(_rule(version, s)) for s in version.setters.get(rule.id, [])]
+            aside = pl.any_horizontal(setters) if setters else pl.lit(False)
+            if rule.kind == "criterion":
+                applies[rule.id] = held[rule.id] | aside
+            else:
+                applies[rule.id] = held[rule.id] & ~aside
+        return applies[rule.id]
+
+    fails = [(r.id, ~effective(r)) for r in version.rules if r.kind == "criterion"]
+    exempts = [(r.id, effective(r)) for r in version.rules if r.kind == "exemption"]
+    defers = []
+    for r in version.rules:
+        if r.kind != "deferral":
+            continue
+        assert r.until is not None
+        end = to_polars(r.until.node, ctx).fill_null(pl.lit(INDEFINITE))
+        defers.append((r.id, effective(r) & (end > pl.lit(as_of)), end))
+    latest = (
+        pl.max_horizontal([pl.when(on).then(end) for _, on, end in defers])
+        if defers
+        else pl.lit(None, dtype=pl.Date)
+    )
+
+    def first(pairs: list[tuple[str, pl.Expr]]) -> pl.Expr:
+        expr = pl.lit(None, dtype=pl.String)
+        for rid, cond in reversed(pairs):
+            expr = pl.when(cond).then(pl.lit(rid)).otherwise(expr)
+        return expr
+
+    any_fail = pl.any_horizontal([c for _, c in fails]) if fails else pl.lit(False)
+    any_exempt = pl.any_horizontal([c for _, c in exempts]) if exempts else pl.lit(False)
+    any_defer = pl.any_horizontal([c for _, c, _ in defers]) if defers else pl.lit(False)
+    decision = (
+        pl.when(any_fail)
+        .then(pl.lit("ineligible"))
+        .when(any_exempt)
+        .then(pl.lit("exempt"))
+        .when(any_defer)
+        .then(pl.lit("deferred"))
+        .otherwise(pl.lit("eligible"))
+    )
+    defer_ground = first([(rid, on & (end == latest)) for rid, on, end in defers])
+    ground = (
+        pl.when(any_fail)
+        .then(first(fails))
+        .when(any_exempt)
+        .then(first(exempts))
+        .when(any_defer)
+        .then(defer_ground)
+        .otherwise(pl.lit(None, dtype=pl.String))
+    )
+    until = (
+        pl.when(any_defer & ~any_fail & ~any_exempt & (latest != pl.lit(INDEFINITE)))
+        .then(latest)
+        .otherwise(pl.lit(None, dtype=pl.Date))
+    )
+    bits = pl.lit(0, dtype=pl.Int64)
+    for i, r in enumerate(version.rules):
+        bits = bits | (held[r.id].cast(pl.Int64) * (1 << i))
+    return frame.lazy().select(
+        decision.alias("decision"),
+        until.alias("until"),
+        ground.alias("ground"),
+        bits.alias("grounds"),
+    )
+
+
+def _rule(version: Version, rule_id: str) -> Rule:
+    return next(r for r in version.rules if r.id == rule_id)
+
+
+def explain(version: Version, person: Mapping[str, Any], as_of: date) -> Explanation:
+    """The decision for one person with every rule's outcome, input and parameter used."""
+    ctx = _context(version, as_of)
+    trace = Trace()
+    held: dict[str, bool] = {}
+    ends: dict[str, date | None] = {}
+    for r in version.rules:
+        held[r.id] = evaluate(r.condition.node, person, ctx, trace) is True
+        if r.kind == "deferral" and r.until is not None:
+            ends[r.id] = evaluate(r.until.node, person, ctx, trace)
+    applies: dict[str, bool] = {}
+
+    def effective(rule: Rule) -> bool:
+        if rule.id not in applies:
+            aside = any(effective(_rule(version, s)) for s in version.setters.get(rule.id, []))
+            applies[rule.id] = (
+                (held[rule.id] or aside)
+                if rule.kind == "criterion"
+                else (held[rule.id] and not aside)
+            )
+        return applies[rule.id]
+
+    results: list[RuleResult] = []
+    for r in version.rules:
+        active = effective(r)
+        end = ends.get(r.id)
+        if r.kind == "deferral":
+            active = active and (end is None or end > as_of)
+        results.append(
+            RuleResult(
+                id=r.id,
+                kind=r.kind,
+                title=r.title,
+                reference=r.reference,
+                held=held[r.id],
+                applies=active,
+                set_aside_by=[
+                    s for s in version.setters.get(r.id, []) if effective(_rule(version, s))
+                ],
+                until=end if r.kind == "deferral" else None,
+            )
+        )
+    by_kind = {
+        k: [x for x in results if x.kind == k] for k in ("criterion", "exemption", "deferral")
+    }
+    failing = [x for x in by_kind["criterion"] if not x.applies]
+    exempting = [x for x in by_kind["exemption"] if x.applies]
+    deferring = [x for x in by_kind["deferral"] if x.applies]
+    until: date | None = None
+    decisive: RuleResult | None = None
+    if failing:
+        decision, decisive = "ineligible", failing[0]
+    elif exempting:
+        decision, decisive = "exempt", exempting[0]
+    elif deferring:
+        decision = "deferred"
+        latest = max((x.until or INDEFINITE) for x in deferring)
+        decisive = next(x for x in deferring if (x.until or INDEFINITE) == latest)
+        until = None if latest == INDEFINITE else latest
+    else:
+        decision = "eligible"
+    inputs = [InputUsed(name=n, value=v, source=_source(n)) for n, v in trace.fields.items()]
+    params = []
+    for name in trace.params:
+        p = version.parameters[name]
+        found = p.at(as_of)
+        assert found is not None
+        params.append(
+            ParameterUsed(name=name, value=found[0], effective_from=found[1], reference=p.reference)
+        )
+    bits = sum(1 << i for i, r in enumerate(version.rules) if held[r.id])
+    return Explanation(
+        decree=version.decree,
+        version=version.number,
+        version_effective_from=version.effective_from,
+        as_of=as_of,
+        decision=decision,
+        until=until,
+        decisive=decisive,  # type: ignore[arg-type]
+        rules=results,
+        inputs=inputs,
+        parameters=params,
+        grounds=bits,
+    )
+
+
+def _source(name: str) -> str:
+    if name in FIELDS:
+        return FIELDS[name].source
+    if name.startswith("children_under("):
+        return "derived: children_birth_dates on the as-of date"
+    return "registry: persons.children_birth_dates" if name == "children_birth_dates" else name

@@ -1,0 +1,108 @@
+"""The decree file, as Pydantic models (unknown fields are errors), and decision results."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+RuleKind = Literal["criterion", "exemption", "deferral", "exception"]
+Outcome = Literal["eligible", "deferred", "exempt", "ineligible"]
+KINDS: dict[str, RuleKind] = {
+    "criteria": "criterion",
+    "exemptions": "exemption",
+    "deferrals": "deferral",
+    "exceptions": "exception",
+}
+
+Scalar = bool | int | date | str
+ParamValue = Scalar | list[str] | list[int]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class DatedValue(_Strict):
+    effective_from: date
+    value: ParamValue
+
+
+class ParameterSpec(_Strict):
+    title: str
+    reference: str = ""
+    values: list[DatedValue] = Field(min_length=1)
+
+
+class VersionSpec(_Strict):
+    version: int = Field(ge=1)
+    effective_from: date
+    target: int = Field(ge=0)
+    title: str
+    legal_source: str = ""
+
+
+class RuleSpec(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)
+    title: str
+    reference: str
+    condition: str
+    in_force_from: date | None = None
+    repealed_from: date | None = None
+    deferred_until: str | None = None
+    exception_to: list[str] = Field(default_factory=list)
+
+
+class DecreeSpec(_Strict):
+    decree: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)
+    title: str
+    legal_source: str
+    parameters: dict[str, ParameterSpec] = Field(default_factory=dict)
+    versions: list[VersionSpec] = Field(min_length=1)
+    criteria: list[RuleSpec] = Field(default_factory=list)
+    exemptions: list[RuleSpec] = Field(default_factory=list)
+    deferrals: list[RuleSpec] = Field(default_factory=list)
+    exceptions: list[RuleSpec] = Field(default_factory=list)
+
+
+class RuleResult(BaseModel):
+    """How one rule came out for one person."""
+
+    id: str
+    kind: RuleKind
+    title: str
+    reference: str
+    held: bool
+    applies: bool
+    set_aside_by: list[str] = Field(default_factory=list)
+    until: date | None = None
+
+
+class InputUsed(BaseModel):
+    name: str
+    value: Any
+    source: str
+
+
+class ParameterUsed(BaseModel):
+    name: str
+    value: Any
+    effective_from: date
+    reference: str
+
+
+class Explanation(BaseModel):
+    """A decision with everything that made it, readable by a citizen, an officer, a judge."""
+
+    decree: str
+    version: int
+    version_effective_from: date
+    as_of: date
+    decision: Outcome
+    until: date | None
+    decisive: RuleResult | None
+    rules: list[RuleResult]
+    inputs: list[InputUsed]
+    parameters: list[ParameterUsed]
+    grounds: int
