@@ -194,7 +194,7 @@ def explain(version: Version, person: Mapping[str, Any], as_of: date) -> Explana
         as_of=as_of,
         decision=decision,
         until=until,
-        decisive=decisive,  # type: ignore[arg-type]
+        decisive=decisive,
         rules=results,
         inputs=inputs,
         parameters=params,
