@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from muster.cli import registry
+from muster.cli import decree, registry
 from muster.cli.common import engine, err, out
 from muster.config import get_settings
 from muster.db.engine import current_revision
@@ -33,6 +33,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(registry.app, name="registry")
+app.add_typer(decree.app, name="decree")
 
 
 @app.callback()

@@ -367,8 +367,8 @@ def _values_on(params: dict[str, Parameter], day: date) -> dict[str, Any]:
 
 
 def _check_exceptions(check: _Checker, spec: DecreeSpec, rules: list[Rule]) -> None:
-    ids = {r.id for r in rules}
     paths = _rule_paths(spec)
+    ids = set(paths)
     for rule in rules:
         for j, target in enumerate(rule.exception_to):
             if target == rule.id:
