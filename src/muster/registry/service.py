@@ -19,7 +19,7 @@ import polars as pl
 from sqlalchemy import Connection, Engine, func, insert, select, text, update
 
 from muster.errors import InputFileError, MusterError
-from muster.registry import bulk, files
+from muster.registry import bulk, files, reading
 from muster.registry.generate import CHUNK, Generator, offices
 from muster.registry.models import Person, PersonChange, Region, RegistryBatch
 from muster.registry.schemas import (
@@ -192,10 +192,10 @@ def _existing(
     conn.execute(text("CREATE TEMP TABLE _incoming_keys (k VARCHAR(16) PRIMARY KEY)"))
     try:
         bulk.insert(conn, "_incoming_keys", incoming.select(pl.col(key).alias("k")))
-        extra = ", t.id" if table == "persons" else ""
+        extra = "t.id, " if table == "persons" else ""
         rows = conn.execute(
             text(
-                f"SELECT {', '.join('t.' + c for c in columns)}{extra} FROM {table} t "
+                f"SELECT {extra}{', '.join('t.' + c for c in columns)} FROM {table} t "
                 f"JOIN _incoming_keys i ON i.k = t.{key}"
             )
         ).all()
@@ -299,25 +299,9 @@ def import_file(
 
 
 def _typed_chunk(rows: Sequence[Any], table: TableName, *, with_id: bool = False) -> pl.DataFrame:
-    """Rows as the database returned them (SQLite: dates as text) → the typed frame."""
-    spec = TABLES[table]
-    names = [c.name for c in spec] + (["id"] if with_id else [])
-    frame = pl.DataFrame(
-        [tuple(r) for r in rows], schema=names, orient="row", infer_schema_length=None
-    )
-    exprs = [pl.col("id").cast(pl.Int64)] if with_id else []
-    for c in spec:
-        col = pl.col(c.name)
-        dtype = frame.schema[c.name]
-        if c.kind == "date":
-            exprs.append(col.str.to_date("%Y-%m-%d") if dtype == pl.String else col.cast(pl.Date))
-        elif c.kind == "bool":
-            exprs.append(col.cast(pl.Boolean))
-        elif c.kind == "int":
-            exprs.append(col.cast(pl.Int64))
-        else:
-            exprs.append(col.cast(pl.String))
-    return frame.select(exprs[1:] + exprs[:1] if with_id else exprs)
+    """Rows as the database returned them → the typed frame, ``id`` last when asked for."""
+    frame = reading.typed(rows, TABLES[table], with_id=with_id)
+    return frame.select([*frame.columns[1:], "id"]) if with_id else frame
 
 
 def export_file(

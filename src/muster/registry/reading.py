@@ -1,0 +1,97 @@
+"""Reading the registry as typed Polars frames, streamed in chunks, for screening and export."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Engine, bindparam, text
+
+from muster.errors import MusterError
+from muster.registry.schemas import PERSON_COLUMNS, ColumnSpec
+from muster.vocabulary import ACCREDITATIONS, SECTORS
+
+CHUNK = 250_000
+
+# Fields of a person's employer, readable next to the person's own fields.
+EMPLOYER_FIELDS: dict[str, tuple[str, ColumnSpec]] = {
+    "employer_accreditation": (
+        "e.accreditation",
+        ColumnSpec("employer_accreditation", "enum", choices=ACCREDITATIONS),
+    ),
+    "employer_critical": ("e.critical", ColumnSpec("employer_critical", "bool")),
+    "employer_sector": ("e.sector", ColumnSpec("employer_sector", "enum", choices=SECTORS)),
+}
+_PERSON = {c.name: c for c in PERSON_COLUMNS}
+
+
+def typed(
+    rows: Sequence[Any], specs: Sequence[ColumnSpec], *, with_id: bool = False
+) -> pl.DataFrame:
+    """Rows as the database returned them (SQLite: dates as text, booleans as 0/1) → typed."""
+    names = (["id"] if with_id else []) + [c.name for c in specs]
+    frame = pl.DataFrame(
+        [tuple(r) for r in rows], schema=names, orient="row", infer_schema_length=None
+    )
+    exprs = [pl.col("id").cast(pl.Int64)] if with_id else []
+    for c in specs:
+        col = pl.col(c.name)
+        if c.kind == "date":
+            dtype = frame.schema[c.name]
+            exprs.append(col.str.to_date("%Y-%m-%d") if dtype == pl.String else col.cast(pl.Date))
+        elif c.kind == "bool":
+            exprs.append(col.cast(pl.Boolean))
+        elif c.kind == "int":
+            exprs.append(col.cast(pl.Int64))
+        else:
+            exprs.append(col.cast(pl.String))
+    return frame.select(exprs)
+
+
+def person_frames(
+    engine: Engine,
+    *,
+    columns: Sequence[str],
+    since_batch: int | None = None,
+    national_ids: Sequence[str] | None = None,
+    chunk: int = CHUNK,
+) -> Iterator[pl.DataFrame]:
+    """Persons with ``id`` and the given fields (their employer's too), in id order, chunked."""
+    select: list[str] = []
+    specs: list[ColumnSpec] = []
+    for name in columns:
+        if name in _PERSON:
+            select.append(f"p.{name}")
+            specs.append(_PERSON[name])
+        elif name in EMPLOYER_FIELDS:
+            sql, spec = EMPLOYER_FIELDS[name]
+            select.append(f"{sql} AS {name}")
+            specs.append(spec)
+        else:
+            raise MusterError(f"the registry has no field {name!r}")
+    where: list[str] = []
+    params: dict[str, Any] = {}
+    if since_batch is not None:
+        where.append("p.batch_id > :since")
+        params["since"] = since_batch
+    query = (
+        f"SELECT p.id, {', '.join(select)} FROM persons p "
+        "LEFT JOIN employers e ON e.code = p.employer_id"
+    )
+    stmt = text(query + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY p.id")
+    if national_ids is not None:
+        stmt = text(query + " WHERE p.national_id IN :ids ORDER BY p.id").bindparams(
+            bindparam("ids", expanding=True)
+        )
+        params = {"ids": list(national_ids)}
+    with engine.connect() as conn:
+        result = conn.execution_options(stream_results=True).execute(stmt, params)
+        while rows := result.fetchmany(chunk):
+            yield typed(rows, specs, with_id=True)
+
+
+def latest_batch(engine: Engine) -> int:
+    """The newest registry batch: screens remember it to find what changed after them."""
+    with engine.connect() as conn:
+        return int(conn.scalar(text("SELECT coalesce(max(id), 0) FROM registry_batches")) or 0)
