@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 from sqlalchemy import Engine, func, select
 
-from muster.registry import bulk
+from muster.db import bulk
 from muster.registry import service as registry
 from muster.registry.models import RegistryBatch
 
@@ -24,7 +24,8 @@ KILLER = textwrap.dedent(
     import os, signal, sys
     from pathlib import Path
     from muster.db.engine import get_engine
-    from muster.registry import bulk, service
+    from muster.db import bulk
+    from muster.registry import service
     real = bulk.insert
     def insert(conn, table, frame):
         written = real(conn, table, frame)

@@ -18,8 +18,9 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, Engine, func, insert, select, text, update
 
+from muster.db import bulk
 from muster.errors import InputFileError, MusterError
-from muster.registry import bulk, files, reading
+from muster.registry import files, reading
 from muster.registry.generate import CHUNK, Generator, offices
 from muster.registry.models import Person, PersonChange, Region, RegistryBatch
 from muster.registry.schemas import (
