@@ -22,7 +22,10 @@ from muster.registry import service as registry
 PG_ADMIN_URL = os.environ.get(
     "MUSTER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-TABLES = "person_changes, persons, employers, offices, regions, registry_batches"
+TABLES = (
+    "decisions, screens, decree_versions, decrees, "
+    "person_changes, persons, employers, offices, regions, registry_batches"
+)
 
 
 def _admin() -> Engine:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from muster.cli import decree, registry
+from muster.cli import decree, registry, screening
 from muster.cli.common import engine, err, out
 from muster.config import get_settings
 from muster.db.engine import current_revision
@@ -34,6 +34,8 @@ app = typer.Typer(
 )
 app.add_typer(registry.app, name="registry")
 app.add_typer(decree.app, name="decree")
+app.command()(screening.screen)
+app.command()(screening.explain)
 
 
 @app.callback()

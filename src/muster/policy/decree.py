@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -129,6 +130,34 @@ class Version:
     def bit(self, rule_id: str) -> int:
         return next(i for i, r in enumerate(self.rules) if r.id == rule_id)
 
+    def content(self, until: date | None) -> dict[str, Any]:
+        """Everything that gives this version its meaning, up to the next version's date."""
+        return {
+            "effective_from": self.effective_from.isoformat(),
+            "target": self.target,
+            "title": self.note,
+            "rules": [
+                {
+                    "id": r.id,
+                    "kind": r.kind,
+                    "title": r.title,
+                    "reference": r.reference,
+                    "condition": " ".join(r.condition.text.split()),
+                    "until": " ".join(r.until.text.split()) if r.until else None,
+                    "exception_to": list(r.exception_to),
+                }
+                for r in self.rules
+            ],
+            "parameters": {
+                name: [
+                    [d.isoformat(), v if not isinstance(v, date) else v.isoformat()]
+                    for d, v in p.values
+                    if until is None or d < until
+                ]
+                for name, p in sorted(self.parameters.items())
+            },
+        }
+
 
 @dataclass
 class Decree:
@@ -150,6 +179,15 @@ class Decree:
             + ", ".join(str(v.number) for v in self.versions)
             + ")"
         )
+
+    def content_hashes(self) -> dict[int, str]:
+        """A SHA-256 per version over its meaning: what must not change once it is in force."""
+        hashes = {}
+        for i, v in enumerate(self.versions):
+            until = self.versions[i + 1].effective_from if i + 1 < len(self.versions) else None
+            text = json.dumps(v.content(until), sort_keys=True, ensure_ascii=False)
+            hashes[v.number] = hashlib.sha256(text.encode()).hexdigest()
+        return hashes
 
     def in_force(self, day: date) -> Version:
         current = [v for v in self.versions if v.effective_from <= day]

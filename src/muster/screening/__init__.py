@@ -1,0 +1,1 @@
+"""Screening: decrees stored with their versions, decisions for the whole registry, explained."""

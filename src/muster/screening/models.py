@@ -1,0 +1,69 @@
+"""Stored decrees (immutable versions), screen runs and each person's latest decision."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from muster.db.base import Base
+
+
+class DecreeRecord(Base):
+    __tablename__ = "decrees"
+
+    id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    legal_source: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    loaded_at: Mapped[datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(120))
+
+
+class DecreeVersionRecord(Base):
+    __tablename__ = "decree_versions"
+
+    decree_id: Mapped[str] = mapped_column(ForeignKey("decrees.id"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    effective_from: Mapped[date] = mapped_column(Date)
+    target: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    rules: Mapped[str] = mapped_column(Text)  # rule ids in bit order, comma-separated
+    loaded_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Screen(Base):
+    """One run of the decree over the registry (or over the persons changed since the last)."""
+
+    __tablename__ = "screens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    decree_id: Mapped[str] = mapped_column(ForeignKey("decrees.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    as_of: Mapped[date] = mapped_column(Date)
+    incremental: Mapped[bool] = mapped_column()
+    registry_batch: Mapped[int] = mapped_column(Integer)
+    persons: Mapped[int] = mapped_column(Integer)
+    counts: Mapped[str] = mapped_column(Text)  # JSON
+    actor: Mapped[str] = mapped_column(String(120))
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Decision(Base):
+    """A person's latest decision under a decree."""
+
+    __tablename__ = "decisions"
+
+    decree_id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    as_of: Mapped[date] = mapped_column(Date)
+    decision: Mapped[str] = mapped_column(String(10))
+    until: Mapped[date | None] = mapped_column(Date)
+    ground: Mapped[str | None] = mapped_column(String(60))
+    grounds: Mapped[int] = mapped_column(BigInteger)
+    screen_id: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,356 @@
+"""Screening services: store decrees, screen the registry, explain one decision, measure impact.
+
+A decree version, once in force (its date has come), is immutable: loading a file that changes
+it is refused; amendments are new versions. Screening evaluates the version in force on the
+as-of date over the whole registry in chunks (or only the persons changed since the last
+screen) and keeps each person's latest decision with every ground that held.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import Engine, delete, func, insert, select, text, update
+
+from muster.db import bulk
+from muster.errors import MusterError
+from muster.policy import decree as policy
+from muster.policy.diff import Change, diff
+from muster.policy.engine import decide_frame
+from muster.policy.engine import explain as explain_one
+from muster.policy.fields import INPUT_COLUMNS
+from muster.policy.schemas import Explanation
+from muster.registry import reading
+from muster.screening.models import Decision, DecreeRecord, DecreeVersionRecord, Screen
+from muster.screening.schemas import (
+    DecreeLoaded,
+    DecreeVersionRead,
+    ImpactResult,
+    ScreenResult,
+)
+
+Progress = Callable[[str, int, int], None]
+COLUMNS = tuple(dict.fromkeys(("region_code", *INPUT_COLUMNS)))
+
+
+def _quiet(_phase: str, _done: int, _total: int) -> None:
+    return None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def load_decree(
+    engine: Engine, path: Path, *, actor: str, today: date | None = None
+) -> DecreeLoaded:
+    """Check and store a decree file; versions already in force must not change."""
+    decree = policy.load(path)
+    today = today or date.today()
+    hashes = decree.content_hashes()
+    stamp = _now()
+    with engine.begin() as conn:
+        stored = {
+            r.number: r
+            for r in conn.execute(
+                select(DecreeVersionRecord).where(DecreeVersionRecord.decree_id == decree.id)
+            )
+        }
+        problems = []
+        for number, record in stored.items():
+            if number not in hashes:
+                problems.append(f"version {number} was loaded before and cannot be removed")
+            elif hashes[number] != record.content_sha256 and record.effective_from <= today:
+                problems.append(
+                    f"version {number} is in force since {record.effective_from} and cannot "
+                    "change; put the amendment in a new version"
+                )
+        if problems:
+            raise MusterError(f"{path}: " + "; ".join(problems) + "; nothing was loaded")
+        values = dict(
+            title=decree.title,
+            legal_source=decree.legal_source,
+            text=decree.text,
+            sha256=decree.sha256,
+            loaded_at=stamp,
+            actor=actor,
+        )
+        if conn.scalar(
+            select(func.count()).select_from(DecreeRecord).where(DecreeRecord.id == decree.id)
+        ):
+            conn.execute(update(DecreeRecord).where(DecreeRecord.id == decree.id).values(**values))
+        else:
+            conn.execute(insert(DecreeRecord).values(id=decree.id, **values))
+        added, same, replaced = [], [], []
+        for v in decree.versions:
+            row = dict(
+                effective_from=v.effective_from,
+                target=v.target,
+                title=v.note,
+                content_sha256=hashes[v.number],
+                rules=",".join(r.id for r in v.rules),
+                loaded_at=stamp,
+            )
+            if v.number not in stored:
+                conn.execute(
+                    insert(DecreeVersionRecord).values(decree_id=decree.id, number=v.number, **row)
+                )
+                added.append(v.number)
+            elif stored[v.number].content_sha256 == hashes[v.number]:
+                same.append(v.number)
+            else:
+                conn.execute(
+                    update(DecreeVersionRecord)
+                    .where(
+                        DecreeVersionRecord.decree_id == decree.id,
+                        DecreeVersionRecord.number == v.number,
+                    )
+                    .values(**row)
+                )
+                replaced.append(v.number)
+    return DecreeLoaded(
+        decree=decree.id, versions_added=added, versions_unchanged=same, versions_replaced=replaced
+    )
+
+
+def stored_decree(engine: Engine, decree_id: str | None = None) -> policy.Decree:
+    """A stored decree, parsed; with no id, the only one stored."""
+    with engine.connect() as conn:
+        if decree_id is None:
+            ids = [r[0] for r in conn.execute(select(DecreeRecord.id).order_by(DecreeRecord.id))]
+            if len(ids) != 1:
+                raise MusterError(
+                    "no decree is loaded; load one with `muster decree load FILE`"
+                    if not ids
+                    else "several decrees are loaded ("
+                    + ", ".join(ids)
+                    + "); name one with --decree"
+                )
+            decree_id = ids[0]
+        row = conn.execute(select(DecreeRecord.text).where(DecreeRecord.id == decree_id)).first()
+    if row is None:
+        raise MusterError(f"no decree {decree_id!r} is loaded; see `muster decree list`")
+    decree, problems = policy.check_text(row[0], f"{decree_id} (stored)")
+    if decree is None:
+        raise MusterError("; ".join(map(str, problems)))
+    return decree
+
+
+def list_versions(engine: Engine, *, today: date | None = None) -> list[DecreeVersionRead]:
+    today = today or date.today()
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(DecreeVersionRecord).order_by(
+                DecreeVersionRecord.decree_id, DecreeVersionRecord.number
+            )
+        ).all()
+    return [
+        DecreeVersionRead(
+            decree=r.decree_id,
+            number=r.number,
+            effective_from=r.effective_from,
+            target=r.target,
+            title=r.title,
+            in_force=r.effective_from <= today,
+        )
+        for r in rows
+    ]
+
+
+def _version_ref(engine: Engine, ref: str) -> policy.Version:
+    decree_id, _, number = ref.partition("@")
+    if not number.isdigit():
+        raise MusterError(
+            f"{ref!r} is not a version reference (expected DECREE@N, e.g. "
+            "partial-mobilization-2022@2)"
+        )
+    return stored_decree(engine, decree_id).version(int(number))
+
+
+def diff_versions(engine: Engine, old: str, new: str) -> list[Change]:
+    return diff(_version_ref(engine, old), _version_ref(engine, new))
+
+
+def _count(conn_counts: dict[str, Counter[str]], frame: pl.DataFrame) -> None:
+    for key, column in (("decision", "decision"), ("ground", "ground")):
+        for value, n in frame.group_by(column).len().iter_rows():
+            conn_counts[key][str(value) if value is not None else "none"] += int(n)
+    for region, decision, n in frame.group_by("region_code", "decision").len().iter_rows():
+        conn_counts[f"region:{region}"][decision] += int(n)
+
+
+def screen(
+    engine: Engine,
+    *,
+    decree_id: str | None = None,
+    as_of: date | None = None,
+    changed_only: bool = False,
+    actor: str,
+    progress: Progress = _quiet,
+) -> ScreenResult:
+    """Decide every person (or those changed since the last screen) and store the decisions."""
+    decree = stored_decree(engine, decree_id)
+    as_of = as_of or date.today()
+    version = decree.in_force(as_of)
+    started, clock = _now(), time.perf_counter()
+    mark = reading.latest_batch(engine)
+    with engine.connect() as conn:
+        last = conn.execute(
+            select(Screen).where(Screen.decree_id == decree.id).order_by(Screen.id.desc()).limit(1)
+        ).first()
+        since = None
+        if changed_only and last and last.version == version.number and last.as_of == as_of:
+            since = last.registry_batch
+        total = int(
+            conn.scalar(
+                text(
+                    "SELECT count(*) FROM persons"
+                    + (" WHERE batch_id > :s" if since is not None else "")
+                ),
+                {"s": since},
+            )
+            or 0
+        )
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    with engine.begin() as conn:
+        created = conn.execute(
+            insert(Screen).values(
+                decree_id=decree.id,
+                version=version.number,
+                as_of=as_of,
+                incremental=since is not None,
+                registry_batch=mark,
+                persons=0,
+                counts="{}",
+                actor=actor,
+                started_at=started,
+                finished_at=started,
+            )
+        ).inserted_primary_key
+        assert created is not None
+        screen_id = int(created[0])
+        if since is None:
+            conn.execute(delete(Decision).where(Decision.decree_id == decree.id))
+        else:
+            conn.execute(
+                text(
+                    "DELETE FROM decisions WHERE decree_id = :d AND person_id IN "
+                    "(SELECT id FROM persons WHERE batch_id > :s)"
+                ),
+                {"d": decree.id, "s": since},
+            )
+        done = 0
+        progress("screen", 0, total)
+        for frame in reading.person_frames(engine, columns=COLUMNS, since_batch=since):
+            out = pl.concat(
+                [frame.select("id", "region_code"), decide_frame(version, frame, as_of).collect()],
+                how="horizontal",
+            )
+            _count(counts, out)
+            bulk.insert(
+                conn,
+                "decisions",
+                out.select(
+                    pl.lit(decree.id).alias("decree_id"),
+                    pl.col("id").alias("person_id"),
+                    pl.lit(version.number).alias("version"),
+                    pl.lit(as_of).alias("as_of"),
+                    "decision",
+                    "until",
+                    "ground",
+                    "grounds",
+                    pl.lit(screen_id).alias("screen_id"),
+                ),
+            )
+            done += frame.height
+            progress("screen", done, total)
+        summary = {k: dict(sorted(v.items())) for k, v in counts.items()}
+        conn.execute(
+            update(Screen)
+            .where(Screen.id == screen_id)
+            .values(persons=done, counts=json.dumps(summary), finished_at=_now())
+        )
+    return ScreenResult(
+        screen_id=screen_id,
+        decree=decree.id,
+        version=version.number,
+        as_of=as_of,
+        incremental=since is not None,
+        persons=done,
+        seconds=time.perf_counter() - clock,
+        by_decision=summary.get("decision", {}),
+        by_ground=summary.get("ground", {}),
+        by_region={k.split(":", 1)[1]: v for k, v in summary.items() if k.startswith("region:")},
+    )
+
+
+def explain(
+    engine: Engine, *, national_id: str, decree_id: str | None = None, as_of: date | None = None
+) -> Explanation:
+    """One person's decision under the decree in force on the as-of date, with every reason."""
+    decree = stored_decree(engine, decree_id)
+    as_of = as_of or date.today()
+    frames = list(reading.person_frames(engine, columns=COLUMNS, national_ids=[national_id]))
+    if not frames or frames[0].is_empty():
+        raise MusterError(f"no person with national id {national_id!r} in the registry")
+    return explain_one(decree.in_force(as_of), frames[0].row(0, named=True), as_of)
+
+
+def impact(
+    engine: Engine, path: Path, *, as_of: date | None = None, progress: Progress = _quiet
+) -> ImpactResult:
+    """Before loading a file: who would change decision against the version now in force."""
+    new_decree = policy.load(path)
+    as_of = as_of or max(date.today(), new_decree.versions[-1].effective_from)
+    after = new_decree.in_force(as_of)
+    try:
+        before: policy.Version | None = stored_decree(engine, new_decree.id).in_force(as_of)
+    except MusterError:
+        before = None
+    transitions: Counter[str] = Counter()
+    regions: Counter[str] = Counter()
+    grounds: Counter[str] = Counter()
+    persons = 0
+    with engine.connect() as conn:
+        total = int(conn.scalar(text("SELECT count(*) FROM persons")) or 0)
+    for frame in reading.person_frames(engine, columns=COLUMNS):
+        new = decide_frame(after, frame, as_of).collect()
+        old = (
+            decide_frame(before, frame, as_of).collect().select("decision")
+            if before
+            else pl.DataFrame({"decision": ["not screened"] * frame.height})
+        )
+        both = pl.DataFrame(
+            {
+                "region": frame["region_code"],
+                "old": old["decision"],
+                "new": new["decision"],
+                "ground": new["ground"],
+            }
+        )
+        changed = both.filter(pl.col("old") != pl.col("new"))
+        for o, n, k in changed.group_by("old", "new").len().iter_rows():
+            transitions[f"{o} → {n}"] += int(k)
+        for r, k in changed.group_by("region").len().iter_rows():
+            regions[str(r)] += int(k)
+        for g, k in changed.group_by("ground").len().iter_rows():
+            grounds[str(g) if g else "none"] += int(k)
+        persons += frame.height
+        progress("impact", persons, total)
+    return ImpactResult(
+        decree=new_decree.id,
+        before=before.ref if before else "nothing loaded",
+        after=after.ref,
+        as_of=as_of,
+        persons=persons,
+        changed=sum(transitions.values()),
+        transitions=dict(transitions.most_common()),
+        by_region=dict(sorted(regions.items())),
+        by_ground=dict(grounds.most_common()),
+    )

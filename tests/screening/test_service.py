@@ -1,0 +1,182 @@
+"""Screening on SQLite and PostgreSQL: stored decrees, decisions, explanations, impact."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+import yaml
+from sqlalchemy import Engine, func, select
+
+from muster.errors import MusterError
+from muster.registry import service as registry
+from muster.registry.models import Person
+from muster.screening import service as screening
+from muster.screening.models import Decision
+
+DECREE = Path("decrees/partial-mobilization-2022.yaml")
+AS_OF = date(2022, 10, 10)
+
+
+def first_versions(tmp_path: Path, keep: int) -> Path:
+    """The 2022 decree cut down to its first ``keep`` versions (as it stood on that day)."""
+    data = yaml.safe_load(DECREE.read_text())
+    data["versions"] = data["versions"][:keep]
+    last = data["versions"][-1]["effective_from"]
+    for kind in ("criteria", "exemptions", "deferrals"):
+        data[kind] = [r for r in data.get(kind, []) if r.get("in_force_from", last) <= last]
+    path = tmp_path / f"decree-v{keep}.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+@pytest.fixture
+def screened(populated: Engine) -> Engine:
+    screening.load_decree(populated, DECREE, actor="test")
+    screening.screen(populated, as_of=AS_OF, actor="test")
+    return populated
+
+
+def test_load_is_idempotent_and_lists_versions(populated: Engine) -> None:
+    first = screening.load_decree(populated, DECREE, actor="test")
+    assert first.versions_added == [1, 2, 3, 4]
+    again = screening.load_decree(populated, DECREE, actor="test")
+    assert again.versions_unchanged == [1, 2, 3, 4] and again.versions_added == []
+    rows = screening.list_versions(populated)
+    assert [(r.number, r.in_force) for r in rows] == [(1, True), (2, True), (3, True), (4, True)]
+
+
+def test_a_version_in_force_cannot_change(populated: Engine, tmp_path: Path) -> None:
+    screening.load_decree(populated, DECREE, actor="test")
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(DECREE.read_text().replace("value: 35}", "value: 45}"))
+    with pytest.raises(
+        MusterError, match="version 1 is in force since 2022-09-21 and cannot change"
+    ):
+        screening.load_decree(populated, changed, actor="test")
+    assert (
+        screening.stored_decree(populated).version(1).params_on(AS_OF)["age_limit_soldiers_ncos"]
+        == 35
+    )
+
+
+def test_amendment_is_a_new_version(populated: Engine, tmp_path: Path) -> None:
+    screening.load_decree(populated, first_versions(tmp_path, 2), actor="test")
+    result = screening.load_decree(populated, DECREE, actor="test")
+    assert result.versions_added == [3, 4] and result.versions_unchanged == [1, 2]
+
+
+def test_a_version_not_yet_in_force_may_be_replaced(populated: Engine, tmp_path: Path) -> None:
+    screening.load_decree(populated, DECREE, actor="test", today=date(2022, 10, 1))
+    draft = tmp_path / "draft.yaml"
+    draft.write_text(
+        DECREE.read_text().replace(
+            "title: Deferral extended to private", "title: Deferral extended (revised) to private"
+        )
+    )
+    result = screening.load_decree(populated, draft, actor="test", today=date(2022, 10, 1))
+    assert result.versions_replaced == [4]
+
+
+def test_screen_stores_a_decision_for_everyone(screened: Engine) -> None:
+    with screened.connect() as conn:
+        stored = dict(
+            conn.execute(select(Decision.decision, func.count()).group_by(Decision.decision)).all()
+        )
+        total = conn.scalar(select(func.count()).select_from(Decision))
+    assert total == 3_000
+    assert set(stored) <= {"eligible", "deferred", "exempt", "ineligible"}
+    assert stored["eligible"] > 0 and stored["ineligible"] > stored["eligible"]
+
+
+def test_stored_decisions_match_the_explanations(screened: Engine, tmp_path: Path) -> None:
+    registry.export_file(screened, tmp_path / "p.csv")
+    ids = pl.read_csv(tmp_path / "p.csv", infer_schema=False)["national_id"].head(40).to_list()
+    with screened.connect() as conn:
+        for national_id in ids:
+            e = screening.explain(screened, national_id=national_id, as_of=AS_OF)
+            row = conn.execute(
+                select(Decision)
+                .join(Person, Decision.person_id == Person.id)
+                .where(Person.national_id == national_id)
+            ).one()
+            assert (row.decision, row.until, row.ground, row.grounds) == (
+                e.decision,
+                e.until,
+                e.decisive.id if e.decisive else None,
+                e.grounds,
+            )
+
+
+def test_changed_only_rescreens_corrected_persons(screened: Engine, tmp_path: Path) -> None:
+    registry.export_file(screened, tmp_path / "all.csv")
+    frame = pl.read_csv(tmp_path / "all.csv", infer_schema=False)
+    with screened.connect() as conn:
+        eligible_ids = set(
+            conn.execute(
+                select(Decision.person_id).where(Decision.decision == "eligible")
+            ).scalars()
+        )
+    assert eligible_ids
+    with screened.connect() as conn:
+        target = conn.execute(
+            select(Person.national_id).where(Person.id == min(eligible_ids))
+        ).scalar_one()
+    fix = frame.filter(pl.col("national_id") == target).with_columns(
+        pl.lit("D").alias("fitness"), pl.lit(None, dtype=pl.String).alias("unfit_until")
+    )
+    fix.write_csv(tmp_path / "fix.csv")
+    registry.import_file(screened, tmp_path / "fix.csv", actor="medical-board")
+    result = screening.screen(screened, as_of=AS_OF, changed_only=True, actor="test")
+    assert result.incremental and result.persons == 1
+    assert result.by_decision == {"ineligible": 1}
+    e = screening.explain(screened, national_id=target, as_of=AS_OF)
+    assert e.decision == "ineligible" and e.decisive and e.decisive.id == "fit-for-service"
+    with screened.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Decision)) == 3_000
+
+
+def test_changed_only_falls_back_to_full_screen_on_a_new_date(screened: Engine) -> None:
+    result = screening.screen(screened, as_of=date(2022, 11, 1), changed_only=True, actor="t")
+    assert not result.incremental and result.persons == 3_000
+
+
+def test_diff_between_versions(screened: Engine) -> None:
+    changes = [
+        str(c)
+        for c in screening.diff_versions(
+            screened, "partial-mobilization-2022@3", "partial-mobilization-2022@4"
+        )
+    ]
+    assert len(changes) == 1
+    assert changes[0].startswith("rule students-private-postgraduate-religious added")
+    with pytest.raises(MusterError, match="not a version reference"):
+        screening.diff_versions(screened, "partial-mobilization-2022", "x@1")
+
+
+def test_impact_of_the_amendments_before_loading(populated: Engine, tmp_path: Path) -> None:
+    screening.load_decree(populated, first_versions(tmp_path, 1), actor="test")
+    result = screening.impact(populated, DECREE, as_of=AS_OF)
+    assert result.before == "partial-mobilization-2022@1"
+    assert result.after == "partial-mobilization-2022@4"
+    assert result.changed > 0
+    assert set(result.transitions) <= {"eligible → exempt", "eligible → deferred"}
+    assert sum(result.by_region.values()) == result.changed == sum(result.by_ground.values())
+    v1 = screening.screen(populated, as_of=AS_OF, actor="t").by_decision["eligible"]
+    screening.load_decree(populated, DECREE, actor="test")
+    v4 = screening.screen(populated, as_of=AS_OF, actor="t").by_decision["eligible"]
+    assert v1 - v4 == result.changed
+
+
+def test_explain_unknown_person_or_decree(screened: Engine) -> None:
+    with pytest.raises(MusterError, match="no person with national id"):
+        screening.explain(screened, national_id="123456789092", as_of=AS_OF)
+    with pytest.raises(MusterError, match="no decree 'nope' is loaded"):
+        screening.explain(screened, national_id="123456789092", decree_id="nope")
+
+
+def test_screen_without_a_decree_says_what_to_do(populated: Engine) -> None:
+    with pytest.raises(MusterError, match="muster decree load FILE"):
+        screening.screen(populated, actor="t")
