@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -34,6 +35,13 @@ def typed(
     frame = pl.DataFrame(
         [tuple(r) for r in rows], schema=names, orient="row", infer_schema_length=None
     )
+    return cast(frame, specs, with_id=with_id)
+
+
+def cast(
+    frame: pl.DataFrame, specs: Sequence[ColumnSpec], *, with_id: bool = False
+) -> pl.DataFrame:
+    """Give each column its registry type, whatever the driver returned."""
     exprs = [pl.col("id").cast(pl.Int64)] if with_id else []
     for c in specs:
         col = pl.col(c.name)
@@ -70,25 +78,59 @@ def person_frames(
             specs.append(spec)
         else:
             raise MusterError(f"the registry has no field {name!r}")
-    where: list[str] = []
-    params: dict[str, Any] = {}
-    if since_batch is not None:
-        where.append("p.batch_id > :since")
-        params["since"] = since_batch
-    query = (
+    base = (
         f"SELECT p.id, {', '.join(select)} FROM persons p "
         "LEFT JOIN employers e ON e.code = p.employer_id"
     )
-    stmt = text(query + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY p.id")
     if national_ids is not None:
-        stmt = text(query + " WHERE p.national_id IN :ids ORDER BY p.id").bindparams(
+        stmt = text(base + " WHERE p.national_id IN :ids ORDER BY p.id").bindparams(
             bindparam("ids", expanding=True)
         )
-        params = {"ids": list(national_ids)}
-    with engine.connect() as conn:
-        result = conn.execution_options(stream_results=True).execute(stmt, params)
-        while rows := result.fetchmany(chunk):
+        with engine.connect() as conn:
+            rows = conn.execute(stmt, {"ids": list(national_ids)}).all()
+        if rows:
             yield typed(rows, specs, with_id=True)
+        return
+    since = "" if since_batch is None else f" AND p.batch_id > {int(since_batch)}"
+    last = 0
+    with engine.connect() as conn:
+        raw: Any = conn.connection.driver_connection
+        while True:
+            # Keyset pages straight from the driver: no ORM, no per-value Python conversion
+            # on PostgreSQL (COPY to CSV, parsed by Polars).
+            page = f"{base} WHERE p.id > {last}{since} ORDER BY p.id LIMIT {int(chunk)}"
+            frame = _page(raw, page, specs, sqlite=engine.dialect.name == "sqlite")
+            if frame.is_empty():
+                return
+            last = int(frame["id"][-1])
+            yield frame
+
+
+def _page(raw: Any, query: str, specs: Sequence[ColumnSpec], *, sqlite: bool) -> pl.DataFrame:
+    names = ["id", *(c.name for c in specs)]
+    if sqlite:
+        cursor = raw.cursor()
+        try:
+            rows = cursor.execute(query).fetchall()
+        finally:
+            cursor.close()
+        return typed(rows, specs, with_id=True)
+    buffer = io.BytesIO()
+    with raw.cursor() as cursor, cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)") as copy:
+        for block in copy:
+            buffer.write(block)
+    if buffer.tell() == 0:
+        return pl.DataFrame(schema={n: pl.String for n in names})
+    buffer.seek(0)
+    frame = pl.read_csv(buffer, has_header=False, new_columns=names, infer_schema=False)
+    frame = frame.with_columns(
+        [
+            pl.col(c.name).replace({"t": "true", "f": "false"}) == "true"
+            for c in specs
+            if c.kind == "bool"
+        ]
+    )
+    return cast(frame, specs, with_id=True)
 
 
 def latest_batch(engine: Engine) -> int:
