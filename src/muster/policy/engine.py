@@ -38,35 +38,64 @@ def _context(version: Version, as_of: date) -> Context:
 
 
 def decide_frame(version: Version, frame: pl.DataFrame | pl.LazyFrame, as_of: date) -> pl.LazyFrame:
-    """Decisions for every row: ``decision``, ``until``, ``ground`` and ``grounds``."""
+    """Decisions for every row: ``decision``, ``until``, ``ground`` and ``grounds``.
+
+    Computed in stages of named columns, so each condition is evaluated once per row however
+    many times the decision logic refers to it.
+    """
     ctx = _context(version, as_of)
-    held = {r.id: to_polars(r.condition.node, ctx).fill_null(False) for r in version.rules}
+    index = {r.id: i for i, r in enumerate(version.rules)}
+    stage1 = [
+        to_polars(r.condition.node, ctx).fill_null(False).alias(f"_h{i}")
+        for i, r in enumerate(version.rules)
+    ]
+    for i, r in enumerate(version.rules):
+        if r.kind == "deferral":
+            assert r.until is not None
+            stage1.append(
+                to_polars(r.until.node, ctx).fill_null(pl.lit(INDEFINITE)).alias(f"_u{i}")
+            )
     applies: dict[str, pl.Expr] = {}
 
     def effective(rule: Rule) -> pl.Expr:
         if rule.id not in applies:
             setters = [effective(_rule(version, s)) for s in version.setters.get(rule.id, [])]
-            aside = pl.any_horizontal(setters) if setters else pl.lit(False)
-            if rule.kind == "criterion":
-                applies[rule.id] = held[rule.id] | aside
+            held = pl.col(f"_h{index[rule.id]}")
+            if not setters:
+                applies[rule.id] = held
+            elif rule.kind == "criterion":
+                applies[rule.id] = held | pl.any_horizontal(setters)
             else:
-                applies[rule.id] = held[rule.id] & ~aside
+                applies[rule.id] = held & ~pl.any_horizontal(setters)
         return applies[rule.id]
 
-    fails = [(r.id, ~effective(r)) for r in version.rules if r.kind == "criterion"]
-    exempts = [(r.id, effective(r)) for r in version.rules if r.kind == "exemption"]
-    defers = []
-    for r in version.rules:
-        if r.kind != "deferral":
-            continue
-        assert r.until is not None
-        end = to_polars(r.until.node, ctx).fill_null(pl.lit(INDEFINITE))
-        defers.append((r.id, effective(r) & (end > pl.lit(as_of)), end))
+    stage2: list[pl.Expr] = []
+    fails, exempts, defers = [], [], []
+    for i, r in enumerate(version.rules):
+        if r.kind == "criterion":
+            stage2.append((~effective(r)).alias(f"_a{i}"))
+            fails.append((r.id, pl.col(f"_a{i}")))
+        elif r.kind == "exemption":
+            stage2.append(effective(r).alias(f"_a{i}"))
+            exempts.append((r.id, pl.col(f"_a{i}")))
+        elif r.kind == "deferral":
+            stage2.append((effective(r) & (pl.col(f"_u{i}") > pl.lit(as_of))).alias(f"_a{i}"))
+            defers.append((r.id, pl.col(f"_a{i}"), pl.col(f"_u{i}")))
     latest = (
         pl.max_horizontal([pl.when(on).then(end) for _, on, end in defers])
         if defers
         else pl.lit(None, dtype=pl.Date)
     )
+
+    def any_of(pairs: list[tuple[str, pl.Expr]] | list[tuple[str, pl.Expr, pl.Expr]]) -> pl.Expr:
+        return pl.any_horizontal([p[1] for p in pairs]) if pairs else pl.lit(False)
+
+    stage3 = [
+        any_of(fails).alias("_fail"),
+        any_of(exempts).alias("_exempt"),
+        any_of(defers).alias("_defer"),
+        latest.alias("_latest"),
+    ]
 
     def first(pairs: list[tuple[str, pl.Expr]]) -> pl.Expr:
         expr = pl.lit(None, dtype=pl.String)
@@ -74,41 +103,48 @@ def decide_frame(version: Version, frame: pl.DataFrame | pl.LazyFrame, as_of: da
             expr = pl.when(cond).then(pl.lit(rid)).otherwise(expr)
         return expr
 
-    any_fail = pl.any_horizontal([c for _, c in fails]) if fails else pl.lit(False)
-    any_exempt = pl.any_horizontal([c for _, c in exempts]) if exempts else pl.lit(False)
-    any_defer = pl.any_horizontal([c for _, c, _ in defers]) if defers else pl.lit(False)
+    fail, exempt, defer, last = (pl.col(c) for c in ("_fail", "_exempt", "_defer", "_latest"))
     decision = (
-        pl.when(any_fail)
+        pl.when(fail)
         .then(pl.lit("ineligible"))
-        .when(any_exempt)
+        .when(exempt)
         .then(pl.lit("exempt"))
-        .when(any_defer)
+        .when(defer)
         .then(pl.lit("deferred"))
         .otherwise(pl.lit("eligible"))
     )
-    defer_ground = first([(rid, on & (end == latest)) for rid, on, end in defers])
     ground = (
-        pl.when(any_fail)
+        pl.when(fail)
         .then(first(fails))
-        .when(any_exempt)
+        .when(exempt)
         .then(first(exempts))
-        .when(any_defer)
-        .then(defer_ground)
+        .when(defer)
+        .then(first([(rid, on & (end == last)) for rid, on, end in defers]))
         .otherwise(pl.lit(None, dtype=pl.String))
     )
     until = (
-        pl.when(any_defer & ~any_fail & ~any_exempt & (latest != pl.lit(INDEFINITE)))
-        .then(latest)
+        pl.when(defer & ~fail & ~exempt & (last != pl.lit(INDEFINITE)))
+        .then(last)
         .otherwise(pl.lit(None, dtype=pl.Date))
     )
-    bits = pl.lit(0, dtype=pl.Int64)
-    for i, r in enumerate(version.rules):
-        bits = bits | (held[r.id].cast(pl.Int64) * (1 << i))
-    return frame.lazy().select(
-        decision.alias("decision"),
-        until.alias("until"),
-        ground.alias("ground"),
-        bits.alias("grounds"),
+    bits = (
+        pl.sum_horizontal(
+            [pl.col(f"_h{i}").cast(pl.Int64) * (1 << i) for i in range(len(version.rules))]
+        )
+        if version.rules
+        else pl.lit(0, dtype=pl.Int64)
+    )
+    return (
+        frame.lazy()
+        .with_columns(stage1)
+        .with_columns(stage2)
+        .with_columns(stage3)
+        .select(
+            decision.alias("decision"),
+            until.alias("until"),
+            ground.alias("ground"),
+            bits.cast(pl.Int64).alias("grounds"),
+        )
     )
 
 
