@@ -129,5 +129,9 @@ def test_demo_generates_and_prints_stats(tmp_path: Path) -> None:
         "--db", f"sqlite:///{tmp_path / 'd.db'}", "demo", "--persons", "500", cwd=tmp_path
     )
     assert proc.returncode == 0, proc.stderr
-    assert "Registry ready: 500 persons" in proc.stdout
     assert "Persons by fitness" in proc.stdout
+    assert "Screened 500 persons against partial-mobilization-2022@4 as of 2022-10-10" in (
+        proc.stdout
+    )
+    assert "may be called up (eligible)" in proc.stdout
+    assert "Done: 500 persons screened" in proc.stdout

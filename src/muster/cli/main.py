@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
 from muster.cli import decree, registry, screening
-from muster.cli.common import engine, err, out
+from muster.cli.common import engine, err, out, settings
 from muster.config import get_settings
 from muster.db.engine import current_revision
 from muster.errors import MusterError
 from muster.registry import service as registry_service
+from muster.screening import service as screening_service
 
 
 class MusterGroup(TyperGroup):
@@ -25,6 +27,9 @@ class MusterGroup(TyperGroup):
             err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
             raise typer.Exit(1) from None
 
+
+SAMPLE_DECREE = Path(__file__).resolve().parents[3] / "decrees" / "partial-mobilization-2022.yaml"
+DEMO_AS_OF = "2022-10-10"
 
 app = typer.Typer(
     cls=MusterGroup,
@@ -66,13 +71,32 @@ def demo(
     persons: Annotated[int, typer.Option(help="Size of the synthetic registry.")] = 200_000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
 ) -> None:
-    """The main job on the embedded database: a synthetic registry and its statistics."""
+    """The main job on the embedded database: a synthetic registry screened against the 2022
+    decree and its amendments, with one decision explained."""
     registry.generate(
         ctx, persons=persons, seed=seed, regions=85, reference_date="2022-09-21", replace=True
     )
     registry.stats(ctx, as_json=False)
-    count = registry_service.count_persons(engine(ctx))
-    out.print(f"Registry ready: {count:,} persons. Try `muster registry export persons.csv`.")
+    eng = engine(ctx)
+    if not SAMPLE_DECREE.is_file():
+        raise MusterError(
+            f"the sample decree {SAMPLE_DECREE} is missing; run the demo from a "
+            "checkout of the repository (pip install -e .)"
+        )
+    decree = screening_service.load_decree(eng, SAMPLE_DECREE, actor=settings(ctx).actor_name())
+    out.print(f"Loaded decree {decree.decree} (versions 1-4) from {SAMPLE_DECREE}.")
+    screening.screen(ctx, decree=decree.decree, as_of=DEMO_AS_OF, changed_only=False, as_json=False)
+    sample = screening_service.sample_person(eng, decree_id=decree.decree, decision="eligible")
+    if sample:
+        screening.explain(
+            ctx, national_id=sample, decree=decree.decree, as_of=DEMO_AS_OF, as_json=False
+        )
+    count = registry_service.count_persons(eng)
+    out.print(
+        f"Done: {count:,} persons screened into {eng.url.render_as_string()}. Next: "
+        f"`muster explain NATIONAL_ID --as-of {DEMO_AS_OF}`, `muster decree diff "
+        "partial-mobilization-2022@1 partial-mobilization-2022@4`."
+    )
 
 
 def run() -> None:

@@ -14,6 +14,7 @@ from muster.cli.common import engine, err, out, progress_bar, report_input_error
 from muster.errors import InputFileError
 from muster.registry import service as registry
 from muster.registry.schemas import Stats, TableName
+from muster.screening import service as screening
 
 app = typer.Typer(help="The registry of persons liable for service.", no_args_is_help=True)
 
@@ -55,6 +56,8 @@ def generate(
             f"{reference_date!r} is not a date YYYY-MM-DD", param_hint="--reference-date"
         ) from None
     eng = engine(ctx)
+    if replace:
+        screening.forget_decisions(eng)  # they describe the persons about to be replaced
     with progress_bar() as bar:
         result = registry.generate(
             eng,

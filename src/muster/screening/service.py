@@ -47,6 +47,13 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def forget_decisions(engine: Engine) -> None:
+    """Drop every screen and decision (before the registry they describe is replaced)."""
+    with engine.begin() as conn:
+        conn.execute(delete(Decision))
+        conn.execute(delete(Screen))
+
+
 def load_decree(
     engine: Engine, path: Path, *, actor: str, today: date | None = None
 ) -> DecreeLoaded:
@@ -288,6 +295,19 @@ def screen(
         by_ground=summary.get("ground", {}),
         by_region={k.split(":", 1)[1]: v for k, v in summary.items() if k.startswith("region:")},
     )
+
+
+def sample_person(engine: Engine, *, decree_id: str, decision: str) -> str | None:
+    """The national id of one person with the given stored decision, for demonstrations."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT p.national_id FROM decisions d JOIN persons p ON p.id = d.person_id "
+                "WHERE d.decree_id = :d AND d.decision = :k ORDER BY d.person_id LIMIT 1"
+            ),
+            {"d": decree_id, "k": decision},
+        ).first()
+    return None if row is None else str(row[0])
 
 
 def explain(
