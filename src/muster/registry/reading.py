@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator, Sequence
+from datetime import date
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine, bindparam, text
+from sqlalchemy import Engine, text
 
 from muster.errors import MusterError
 from muster.registry.schemas import PERSON_COLUMNS, ColumnSpec
@@ -31,10 +32,17 @@ def typed(
     rows: Sequence[Any], specs: Sequence[ColumnSpec], *, with_id: bool = False
 ) -> pl.DataFrame:
     """Rows as the database returned them (SQLite: dates as text, booleans as 0/1) → typed."""
-    names = (["id"] if with_id else []) + [c.name for c in specs]
-    frame = pl.DataFrame(
-        [tuple(r) for r in rows], schema=names, orient="row", infer_schema_length=None
-    )
+    schema: dict[str, Any] = {"id": pl.Int64} if with_id else {}
+    for c in specs:  # as the driver returns them: SQLite dates as text, booleans as 0/1
+        schema[c.name] = pl.Int64 if c.kind in ("int", "bool") else pl.String
+    if rows and not isinstance(rows[0], tuple):
+        rows = [tuple(r) for r in rows]
+    try:
+        frame = pl.DataFrame(rows, schema=schema, orient="row")
+    except (TypeError, pl.exceptions.PolarsError):  # a driver that returns typed values
+        frame = pl.DataFrame(
+            [tuple(r) for r in rows], schema=list(schema), orient="row", infer_schema_length=None
+        )
     return cast(frame, specs, with_id=with_id)
 
 
@@ -57,15 +65,7 @@ def cast(
     return frame.select(exprs)
 
 
-def person_frames(
-    engine: Engine,
-    *,
-    columns: Sequence[str],
-    since_batch: int | None = None,
-    national_ids: Sequence[str] | None = None,
-    chunk: int = CHUNK,
-) -> Iterator[pl.DataFrame]:
-    """Persons with ``id`` and the given fields (their employer's too), in id order, chunked."""
+def _select(columns: Sequence[str]) -> tuple[list[str], list[ColumnSpec]]:
     select: list[str] = []
     specs: list[ColumnSpec] = []
     for name in columns:
@@ -78,19 +78,22 @@ def person_frames(
             specs.append(spec)
         else:
             raise MusterError(f"the registry has no field {name!r}")
+    return select, specs
+
+
+def person_frames(
+    engine: Engine,
+    *,
+    columns: Sequence[str],
+    since_batch: int | None = None,
+    chunk: int = CHUNK,
+) -> Iterator[pl.DataFrame]:
+    """Persons with ``id`` and the given fields (their employer's too), in id order, chunked."""
+    select, specs = _select(columns)
     base = (
         f"SELECT p.id, {', '.join(select)} FROM persons p "
         "LEFT JOIN employers e ON e.code = p.employer_id"
     )
-    if national_ids is not None:
-        stmt = text(base + " WHERE p.national_id IN :ids ORDER BY p.id").bindparams(
-            bindparam("ids", expanding=True)
-        )
-        with engine.connect() as conn:
-            rows = conn.execute(stmt, {"ids": list(national_ids)}).all()
-        if rows:
-            yield typed(rows, specs, with_id=True)
-        return
     since = "" if since_batch is None else f" AND p.batch_id > {int(since_batch)}"
     last = 0
     with engine.connect() as conn:
@@ -131,6 +134,34 @@ def _page(raw: Any, query: str, specs: Sequence[ColumnSpec], *, sqlite: bool) ->
         ]
     )
     return cast(frame, specs, with_id=True)
+
+
+def person_record(
+    engine: Engine, *, national_id: str, columns: Sequence[str]
+) -> dict[str, Any] | None:
+    """One person's fields (their employer's too) as typed Python values, or None."""
+    select, specs = _select(columns)
+    query = text(
+        f"SELECT p.id, {', '.join(select)} FROM persons p "
+        "LEFT JOIN employers e ON e.code = p.employer_id WHERE p.national_id = :n"
+    )
+    with engine.connect() as conn:
+        row = conn.execute(query, {"n": national_id}).first()
+    if row is None:
+        return None
+    record: dict[str, Any] = {"id": int(row[0])}
+    for spec, value in zip(specs, row[1:], strict=True):
+        if value is None:
+            record[spec.name] = None
+        elif spec.kind == "date":
+            record[spec.name] = value if isinstance(value, date) else date.fromisoformat(value)
+        elif spec.kind == "bool":
+            record[spec.name] = bool(value)
+        elif spec.kind == "int":
+            record[spec.name] = int(value)
+        else:
+            record[spec.name] = str(value)
+    return record
 
 
 def latest_batch(engine: Engine) -> int:

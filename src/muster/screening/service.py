@@ -13,6 +13,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
@@ -140,10 +141,18 @@ def stored_decree(engine: Engine, decree_id: str | None = None) -> policy.Decree
                     + "); name one with --decree"
                 )
             decree_id = ids[0]
-        row = conn.execute(select(DecreeRecord.text).where(DecreeRecord.id == decree_id)).first()
+        row = conn.execute(
+            select(DecreeRecord.text, DecreeRecord.sha256).where(DecreeRecord.id == decree_id)
+        ).first()
     if row is None:
         raise MusterError(f"no decree {decree_id!r} is loaded; see `muster decree list`")
-    decree, problems = policy.check_text(row[0], f"{decree_id} (stored)")
+    return _parsed(decree_id, row[1], row[0])
+
+
+@lru_cache(maxsize=32)
+def _parsed(decree_id: str, sha256: str, text: str) -> policy.Decree:
+    """Parse a stored decree once per content (explanations are asked for one by one)."""
+    decree, problems = policy.check_text(text, f"{decree_id} (stored, {sha256[:12]})")
     if decree is None:
         raise MusterError("; ".join(map(str, problems)))
     return decree
@@ -316,10 +325,10 @@ def explain(
     """One person's decision under the decree in force on the as-of date, with every reason."""
     decree = stored_decree(engine, decree_id)
     as_of = as_of or date.today()
-    frames = list(reading.person_frames(engine, columns=COLUMNS, national_ids=[national_id]))
-    if not frames or frames[0].is_empty():
+    person = reading.person_record(engine, national_id=national_id, columns=COLUMNS)
+    if person is None:
         raise MusterError(f"no person with national id {national_id!r} in the registry")
-    return explain_one(decree.in_force(as_of), frames[0].row(0, named=True), as_of)
+    return explain_one(decree.in_force(as_of), person, as_of)
 
 
 def impact(
