@@ -202,7 +202,8 @@ def short_rows(path: Path, file: str) -> list[Problem]:
     return [p for p in scan_csv(path, file) if "fields, expected" in p.message]
 
 
-def _text(value: Any) -> str | None:
+def text_of(value: Any) -> str | None:
+    """A value as it is written in a file: ISO dates, true/false, whole numbers."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -255,13 +256,13 @@ def _read_xlsx(path: Path, file: str) -> RawTable:
             return RawTable(
                 None, [Problem(1, 0, "", "the sheet is empty; expected a header row", file)]
             )
-        names = [_text(h) or "" for h in header]
+        names = [text_of(h) or "" for h in header]
         while names and not names[-1]:
             names.pop()
         columns: list[list[str | None]] = [[] for _ in names]
         lines: list[int] = []
         for number, row in enumerate(rows, start=2):
-            values = [_text(v) for v in row[: len(names)]]
+            values = [text_of(v) for v in row[: len(names)]]
             if all(v is None or v == "" for v in values):
                 continue
             values += [None] * (len(names) - len(values))

@@ -205,16 +205,6 @@ def _existing(
     return _typed_chunk(rows, table, with_id=table == "persons")
 
 
-def _show(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
 def _diff(
     incoming: pl.DataFrame, old: pl.DataFrame, key: str, columns: list[str]
 ) -> tuple[pl.DataFrame, pl.DataFrame, int]:
@@ -231,7 +221,11 @@ def _diff(
     for row in changed.iter_rows(named=True):
         notes.append(
             json.dumps(
-                {c: [_show(row[f"{c}__old"]), _show(row[c])] for c in values if row[f"{c}__chg"]},
+                {
+                    c: [files.text_of(row[f"{c}__old"]), files.text_of(row[c])]
+                    for c in values
+                    if row[f"{c}__chg"]
+                },
                 ensure_ascii=False,
             )
         )
