@@ -25,7 +25,7 @@ from typing import Any
 import polars as pl
 
 from muster.policy.decree import Rule, Version
-from muster.policy.evaluate import Context, Trace, evaluate, to_polars
+from muster.policy.evaluate import Context, Trace, derived_columns, evaluate, to_polars
 from muster.policy.fields import FIELDS
 from muster.policy.schemas import Explanation, InputUsed, ParameterUsed, RuleResult
 
@@ -43,7 +43,11 @@ def decide_frame(version: Version, frame: pl.DataFrame | pl.LazyFrame, as_of: da
     Computed in stages of named columns, so each condition is evaluated once per row however
     many times the decision logic refers to it.
     """
-    ctx = _context(version, as_of)
+    ctx = Context(as_of=as_of, params=version.params_on(as_of), derived=True)
+    nodes = [r.condition.node for r in version.rules] + [
+        r.until.node for r in version.rules if r.until is not None
+    ]
+    stage0 = derived_columns(nodes, ctx)
     index = {r.id: i for i, r in enumerate(version.rules)}
     stage1 = [
         to_polars(r.condition.node, ctx).fill_null(False).alias(f"_h{i}")
@@ -136,6 +140,7 @@ def decide_frame(version: Version, frame: pl.DataFrame | pl.LazyFrame, as_of: da
     )
     return (
         frame.lazy()
+        .with_columns(stage0)
         .with_columns(stage1)
         .with_columns(stage2)
         .with_columns(stage3)

@@ -24,10 +24,15 @@ from muster.policy.expressions import COMPARISONS, function_args, function_name,
 
 @dataclass(frozen=True)
 class Context:
-    """The as-of date and the decree's parameter values on that date."""
+    """The as-of date and the decree's parameter values on that date.
+
+    With ``derived``, ``age`` and ``children_under(N)`` refer to columns computed once per frame
+    (``_age``, ``_cuN``; see ``derived_columns``) instead of being recomputed at each use.
+    """
 
     as_of: date
     params: Mapping[str, Any]
+    derived: bool = False
 
 
 @dataclass
@@ -86,13 +91,35 @@ def age_expr(as_of: date) -> pl.Expr:
     return (pl.lit(as_of.year, dtype=pl.Int32) - b.dt.year().cast(pl.Int32) - before).cast(pl.Int64)
 
 
+def children_cutoff(years: int, as_of: date) -> date:
+    """The latest birth date of a child who is *not* under ``years`` on ``as_of``.
+
+    ``add_years`` never decreases as the birth date grows, so "under N" is exactly "born after
+    this day"; the day is found next to the date N years before, where 29 February may shift it.
+    """
+    guess = add_years(as_of, -years)
+    candidates = [guess + timedelta(days=d) for d in range(-3, 4)]
+    return max(d for d in candidates if add_years(d, years) <= as_of)
+
+
 def children_under_expr(years: int, as_of: date) -> pl.Expr:
-    dates = (
-        pl.col("children_birth_dates")
-        .str.split(";")
-        .list.eval(pl.element().str.to_date("%Y-%m-%d").dt.offset_by(f"{years}y") > pl.lit(as_of))
-    )
-    return dates.list.sum().fill_null(0).cast(pl.Int64)
+    # Children's birth dates are stored as sorted ISO dates, which compare like the dates.
+    cutoff = children_cutoff(years, as_of).isoformat()
+    over = pl.col("children_birth_dates").str.split(";").list.eval(pl.element() > cutoff)
+    return over.list.sum().fill_null(0).cast(pl.Int64)
+
+
+def derived_columns(nodes: list[exp.Expr], ctx: Context) -> list[pl.Expr]:
+    """Columns for ``age`` and each ``children_under(N)`` that the conditions use, once each."""
+    columns: dict[str, pl.Expr] = {}
+    for node in nodes:
+        for sub in node.walk():
+            if isinstance(sub, exp.Column) and str(sub.name) == "age" and not sub.table:
+                columns["_age"] = age_expr(ctx.as_of)
+            elif isinstance(sub, exp.Func) and function_name(sub) == "children_under":
+                years = _const_int(function_args(sub)[0], ctx)
+                columns[f"_cu{years}"] = children_under_expr(years, ctx.as_of)
+    return [expr.alias(name) for name, expr in columns.items()]
 
 
 def _literal(value: Any) -> pl.Expr:
@@ -154,7 +181,7 @@ def to_polars(node: exp.Expr, ctx: Context) -> pl.Expr:
     if isinstance(node, exp.Column):
         name = str(node.name)
         if name == "age":
-            return age_expr(ctx.as_of)
+            return pl.col("_age") if ctx.derived else age_expr(ctx.as_of)
         if name == "as_of":
             return pl.lit(ctx.as_of, dtype=pl.Date)
         if name in ctx.params:
@@ -171,7 +198,8 @@ def to_polars(node: exp.Expr, ctx: Context) -> pl.Expr:
     name = function_name(node)
     args = function_args(node)
     if name == "children_under":
-        return children_under_expr(_const_int(args[0], ctx), ctx.as_of)
+        years = _const_int(args[0], ctx)
+        return pl.col(f"_cu{years}") if ctx.derived else children_under_expr(years, ctx.as_of)
     day, n = to_polars(args[0], ctx), _const_int(args[1], ctx)
     if name == "add_days":
         return day + pl.duration(days=n)
