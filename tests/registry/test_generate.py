@@ -8,7 +8,8 @@ import polars as pl
 import pytest
 
 from muster.registry import nationalid
-from muster.registry.generate import CHUNK, Generator, offices
+from muster.registry.generate import CHUNK, Generator
+from muster.registry.geography import offices
 from muster.registry.schemas import PERSON_FIELDS
 from muster.vocabulary import RANKS
 

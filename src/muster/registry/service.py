@@ -21,7 +21,8 @@ from sqlalchemy import Connection, Engine, func, insert, select, text, update
 from muster.db import bulk
 from muster.errors import InputFileError, MusterError
 from muster.registry import files, reading
-from muster.registry.generate import CHUNK, Generator, offices
+from muster.registry.generate import CHUNK, Generator
+from muster.registry.geography import offices
 from muster.registry.models import Person, PersonChange, Region, RegistryBatch
 from muster.registry.schemas import (
     TABLES,
