@@ -50,8 +50,9 @@ from rich.table import Table
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL, make_url
 
+from muster.db import bulk
 from muster.db.engine import get_engine
-from muster.registry import bulk, service
+from muster.registry import service
 from muster.registry.generate import Generator, offices
 from muster.registry.schemas import PERSON_COLUMNS, PERSON_FIELDS, TableName
 
@@ -61,11 +62,8 @@ Role = Literal["muster", "bulk", "part"]
 SEED = 1
 REGIONS = 85
 ACTOR = "bench"
-REFERENCE_TABLES: tuple[TableName, ...] = (
-    "regions",
-    "employers",
-    "offices",
-)  # in an order imports accept
+# in an order imports accept: employers and offices refer to regions
+REFERENCE_TABLES: tuple[TableName, ...] = ("regions", "employers", "offices")
 LOADED = [*PERSON_FIELDS, "batch_id", "updated_at"]
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 GNU_TIME = Path("/usr/bin/time")
@@ -110,6 +108,18 @@ def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def source_version() -> str:
+    """The commit of muster measured, with ``+dirty`` when src/ has uncommitted changes."""
+    root = Path(__file__).resolve().parent.parent
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    return commit + ("+dirty" if git("status", "--porcelain", "--", "src") else "")
+
+
 def machine(pg_admin: URL | None) -> dict[str, Any]:
     """What the numbers were measured on."""
     cpu = re.search(r"model name\s*:\s*(.*)", Path("/proc/cpuinfo").read_text())
@@ -121,6 +131,7 @@ def machine(pg_admin: URL | None) -> dict[str, Any]:
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
         "polars": pl.__version__,
+        "muster": source_version(),
     }
     if pg_admin is not None:
         with closing(psycopg.connect(libpq(pg_admin))) as conn:
@@ -264,7 +275,6 @@ def bench_generate(dbs: Databases, kind: Kind, persons: int) -> tuple[list[Resul
     if kind == "sqlite":
         rows = [row for chunk in stamped(gen, batch) for row in bulk._sqlite_rows(chunk)]
         path, seconds = "executemany, pre-built rows", sqlite_executemany(base, rows)
-        del rows
     else:
         csv_path = dbs.folder / "generate_bulk.csv"
         with csv_path.open("wb") as f:
@@ -371,7 +381,6 @@ def bench_import(dbs: Databases, kind: Kind, folder: Path, persons: int) -> list
     if kind == "sqlite":
         rows = csv_rows(source, (batch, now().strftime("%Y-%m-%d %H:%M:%S.%f")))
         path, seconds = "executemany, pre-parsed rows", sqlite_executemany(base, rows)
-        del rows
     else:
         with base.begin() as conn:  # the file lacks these two columns; COPY takes defaults
             conn.execute(
@@ -466,11 +475,15 @@ def watch(command: list[str], log: Path, disk: Callable[[], int]) -> Watched:
         start = time.perf_counter()
         proc = subprocess.Popen(full, stdout=out, stderr=subprocess.STDOUT)
         peak_disk = peak_rss = 0
-        while proc.poll() is None:
+        while True:
             peak_disk = max(peak_disk, disk())
             if not gnu:
                 peak_rss = max(peak_rss, tree_rss(proc.pid))
-            time.sleep(1)
+            try:
+                proc.wait(timeout=1)
+                break
+            except subprocess.TimeoutExpired:
+                continue
         wall = time.perf_counter() - start
         if proc.returncode:
             raise RuntimeError(f"{' '.join(command)} failed ({proc.returncode}); see {log}")
@@ -501,17 +514,18 @@ def run_big(persons: int, pg_admin: URL | None) -> dict[str, Any]:
     """``muster registry generate`` at full size as a subprocess, on a throwaway database."""
     muster = str(Path(sys.executable).with_name("muster"))
     kind: Kind = "sqlite" if pg_admin is None else "postgresql"
-    log = OUT / f"big-{kind}.log"
+    token = secrets.token_hex(4)
+    log = OUT / f"big-{kind}-{token}.log"
     with ExitStack() as stack:
         if pg_admin is None:
-            path = OUT / f"big-{secrets.token_hex(4)}.db"
+            path = OUT / f"big-{token}.db"
             stack.callback(remove_sqlite, path)
             url = f"sqlite:///{path}"
 
             def disk() -> int:
                 return sqlite_files(path)
         else:
-            name = f"muster_bench_{secrets.token_hex(4)}_big"
+            name = f"muster_bench_{token}_big"
             url = pg_database(stack, pg_admin, name)
             monitor = stack.enter_context(
                 closing(psycopg.connect(libpq(pg_admin), autocommit=True))
@@ -540,6 +554,7 @@ def run_big(persons: int, pg_admin: URL | None) -> dict[str, Any]:
         "engine": kind,
         "persons": persons,
         "command": " ".join(command),
+        "log": str(log),
         "rows_per_s": round(persons / used.wall_s),
         "db_size_mib": round(size / 2**20),
         **asdict(used),
@@ -590,14 +605,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     else:
         pg_admin = None if args.no_pg else make_url(args.pg_url)
     OUT.mkdir(exist_ok=True)
-    started = now()
+    started, measured_on, load = now(), machine(pg_admin), os.getloadavg()
     if args.big:
         report = run_big(args.persons or 30_000_000, pg_admin)
         show_big(report)
     else:
         report = run_throughput(args.persons or 1_000_000, pg_admin)
         show_throughput(report)
-    report |= {"started": started.isoformat(timespec="seconds"), "machine": machine(pg_admin)}
+    report |= {
+        "started": started.isoformat(timespec="seconds"),
+        "machine": measured_on,
+        # 1-minute load before and after: other work on the machine skews the numbers
+        "load_before": load[0],
+        "load_after": os.getloadavg()[0],
+    }
     target = OUT / (
         f"registry_{report['mode']}-{report.get('engine', 'both')}-{started:%Y%m%dT%H%M%S}.json"
     )

@@ -46,7 +46,7 @@ def _sqlite_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
         "synchronous=NORMAL",
         "foreign_keys=ON",
         "busy_timeout=30000",
-        "cache_size=-262144",
+        "cache_size=-1048576",  # 1 GiB, allocated as used: big indexes stay in memory
         "temp_store=MEMORY",
     ):
         cur.execute(f"PRAGMA {pragma}")
