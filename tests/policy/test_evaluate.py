@@ -55,3 +55,11 @@ def test_children_under_in_bulk_equals_for_one(kids: list[date], years: int, as_
     assert frame.select(children_under_expr(years, as_of)).item() == children_under(
         text, years, as_of
     )
+
+
+def test_stray_blanks_in_a_children_list_count_the_same_both_ways() -> None:
+    as_of = date(2022, 10, 10)
+    for text in ("2010-01-01;2011-01-01; 2013-01-01", " 2012-05-05 ;;2014-01-01;", ""):
+        frame = pl.DataFrame({"children_birth_dates": [text]})
+        bulk = frame.select(children_under_expr(16, as_of)).item()
+        assert bulk == children_under(text, 16, as_of) == text.count("20")

@@ -102,10 +102,12 @@ def decide_frame(version: Version, frame: pl.DataFrame | pl.LazyFrame, as_of: da
     ]
 
     def first(pairs: list[tuple[str, pl.Expr]]) -> pl.Expr:
-        expr = pl.lit(None, dtype=pl.String)
-        for rid, cond in reversed(pairs):
-            expr = pl.when(cond).then(pl.lit(rid)).otherwise(expr)
-        return expr
+        """Position (in ``version.rules``) of the first rule whose condition is true."""
+        if not pairs:
+            return pl.lit(None, dtype=pl.Int32)
+        return pl.coalesce(
+            [pl.when(cond).then(pl.lit(index[rid], dtype=pl.Int32)) for rid, cond in pairs]
+        )
 
     fail, exempt, defer, last = (pl.col(c) for c in ("_fail", "_exempt", "_defer", "_latest"))
     decision = (
@@ -117,14 +119,18 @@ def decide_frame(version: Version, frame: pl.DataFrame | pl.LazyFrame, as_of: da
         .then(pl.lit("deferred"))
         .otherwise(pl.lit("eligible"))
     )
-    ground = (
+    position = (
         pl.when(fail)
         .then(first(fails))
         .when(exempt)
         .then(first(exempts))
         .when(defer)
         .then(first([(rid, on & (end == last)) for rid, on, end in defers]))
-        .otherwise(pl.lit(None, dtype=pl.String))
+        .otherwise(pl.lit(None, dtype=pl.Int32))
+    )
+    # One small integer per row, named once at the end: cheaper than building strings per rule.
+    ground = position.replace_strict(
+        {i: r.id for i, r in enumerate(version.rules)}, default=None, return_dtype=pl.String
     )
     until = (
         pl.when(defer & ~fail & ~exempt & (last != pl.lit(INDEFINITE)))

@@ -68,7 +68,7 @@ def children_under(children: Any, years: int, as_of: date) -> int:
     days = (
         children
         if isinstance(children, list)
-        else [date.fromisoformat(d) for d in str(children).split(";") if d]
+        else [date.fromisoformat(d.strip()) for d in str(children).split(";") if d.strip()]
     )
     return sum(1 for d in days if add_years(d, years) > as_of)
 
@@ -105,7 +105,11 @@ def children_cutoff(years: int, as_of: date) -> date:
 def children_under_expr(years: int, as_of: date) -> pl.Expr:
     # Children's birth dates are stored as sorted ISO dates, which compare like the dates.
     cutoff = children_cutoff(years, as_of).isoformat()
-    over = pl.col("children_birth_dates").str.split(";").list.eval(pl.element() > cutoff)
+    over = (
+        pl.col("children_birth_dates")
+        .str.split(";")
+        .list.eval(pl.element().str.strip_chars() > cutoff)
+    )
     return over.list.sum().fill_null(0).cast(pl.Int64)
 
 
