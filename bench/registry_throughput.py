@@ -53,7 +53,8 @@ from sqlalchemy.engine import URL, make_url
 from muster.db import bulk
 from muster.db.engine import get_engine
 from muster.registry import service
-from muster.registry.generate import Generator, offices
+from muster.registry.generate import Generator
+from muster.registry.geography import offices
 from muster.registry.schemas import PERSON_COLUMNS, PERSON_FIELDS, TableName
 
 Kind = Literal["sqlite", "postgresql"]
@@ -619,9 +620,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         "load_before": load[0],
         "load_after": os.getloadavg()[0],
     }
-    target = OUT / (
-        f"registry_{report['mode']}-{report.get('engine', 'both')}-{started:%Y%m%dT%H%M%S}.json"
+    name = "-".join(
+        [
+            f"registry_{report['mode']}",
+            *([report["engine"]] if args.big else []),
+            str(report["persons"]),
+            f"{started:%Y%m%dT%H%M%S}",
+        ]
     )
+    target = OUT / f"{name}.json"
     target.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     console.log(f"results written to {target}")
 
