@@ -1,6 +1,6 @@
 """Registry write throughput: muster's generate and import against each engine's bulk path.
 
-Default mode, for SQLite (a temporary file) and PostgreSQL (fresh ``muster_bench_*`` databases,
+Default mode, for SQLite (temporary files) and PostgreSQL (fresh ``muster_bench_*`` databases,
 dropped at the end), side by side:
 
 * generate: ``service.generate`` end to end, against loading the very same rows into an empty

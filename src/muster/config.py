@@ -16,7 +16,6 @@ class Settings(BaseSettings):
 
     db: str = DEFAULT_DB_URL
     actor: str = ""
-    chunk_rows: int = 100_000
 
     def actor_name(self) -> str:
         """Who is acting, for history and audit: ``MUSTER_ACTOR`` or ``cli:<os user>``."""

@@ -191,6 +191,8 @@ def _existing(
     conn: Connection, table: TableName, key: str, incoming: pl.DataFrame, columns: list[str]
 ) -> pl.DataFrame:
     """Rows of ``table`` whose key is in ``incoming``, as a typed frame."""
+    if conn.execute(text(f"SELECT 1 FROM {table} LIMIT 1")).first() is None:
+        return _typed_chunk([], table, with_id=table == "persons")  # a first import
     conn.execute(text("CREATE TEMP TABLE _incoming_keys (k VARCHAR(16) PRIMARY KEY)"))
     try:
         bulk.insert(conn, "_incoming_keys", incoming.select(pl.col(key).alias("k")))
