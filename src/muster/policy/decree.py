@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,15 +21,13 @@ from pydantic import ValidationError
 
 from muster.errors import MusterError
 from muster.policy import yamlpos
-from muster.policy.expressions import Issue, ParamType, parse
+from muster.policy.expressions import ParamType, parse
 from muster.policy.fields import FIELDS
+from muster.policy.located import Checker, pydantic_problems
 from muster.policy.schemas import (
     KINDS,
     DecreeSpec,
-    ParameterSpec,
     ParamValue,
-    RuleSpec,
-    VersionSpec,
 )
 from muster.policy.unsat import never_holds
 from muster.policy.versions import Decree, DecreeProblem, Parameter, Rule, Version
@@ -71,64 +68,7 @@ def _type_of(value: ParamValue) -> ParamType:
     return "text"
 
 
-_KNOWN_KEYS = sorted(
-    {
-        *DecreeSpec.model_fields,
-        *ParameterSpec.model_fields,
-        *VersionSpec.model_fields,
-        *RuleSpec.model_fields,
-        "effective_from",
-        "value",
-    }
-)
-
-
-class _Checker:
-    def __init__(self, file: str, text: str) -> None:
-        self.file = file
-        self.text = text
-        self.root = yamlpos.compose(text)
-        self.problems: list[DecreeProblem] = []
-
-    def at(
-        self, path: Iterable[str | int], message: str, *, warning: bool = False, key: bool = False
-    ) -> None:
-        pos = yamlpos.position(yamlpos.find(self.root, list(path), key=key))
-        self.problems.append(DecreeProblem(pos.line, pos.col, message, warning, self.file))
-
-    def in_condition(self, path: list[str | int], issue: Issue) -> None:
-        node = yamlpos.find(self.root, path)
-        if isinstance(node, yaml.ScalarNode):
-            pos = yamlpos.offset_position(self.text, node, issue.offset)
-        else:
-            pos = yamlpos.position(node)
-        self.problems.append(
-            DecreeProblem(pos.line, pos.col, issue.message, issue.warning, self.file)
-        )
-
-    @property
-    def failed(self) -> bool:
-        return any(not p.warning for p in self.problems)
-
-
-def _pydantic_problems(check: _Checker, exc: ValidationError) -> None:
-    for error in exc.errors():
-        loc = [p for p in error["loc"] if isinstance(p, (str, int))]
-        if error["type"] == "extra_forbidden":
-            name = str(loc[-1])
-            close = difflib.get_close_matches(name, _KNOWN_KEYS, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            check.at(loc, f"unknown field '{name}'{hint}", key=True)
-        elif error["type"] == "missing":
-            check.at(loc[:-1], f"'{loc[-1]}' is required here")
-        else:
-            where = ".".join(str(p) for p in loc)
-            got = error.get("input")
-            shown = f" (found {got!r})" if not isinstance(got, (dict, list)) else ""
-            check.at(loc, f"{where}: {error['msg']}{shown}")
-
-
-def _check_versions(check: _Checker, spec: DecreeSpec) -> None:
+def _check_versions(check: Checker, spec: DecreeSpec) -> None:
     for i, v in enumerate(spec.versions):
         if v.version != i + 1:
             check.at(
@@ -144,7 +84,7 @@ def _check_versions(check: _Checker, spec: DecreeSpec) -> None:
             )
 
 
-def _parameters(check: _Checker, spec: DecreeSpec) -> dict[str, Parameter]:
+def _parameters(check: Checker, spec: DecreeSpec) -> dict[str, Parameter]:
     params: dict[str, Parameter] = {}
     for name, p in spec.parameters.items():
         if name in FIELDS:
@@ -188,7 +128,7 @@ def _parameters(check: _Checker, spec: DecreeSpec) -> dict[str, Parameter]:
     return params
 
 
-def _rules(check: _Checker, spec: DecreeSpec, params: dict[str, Parameter]) -> list[Rule]:
+def _rules(check: Checker, spec: DecreeSpec, params: dict[str, Parameter]) -> list[Rule]:
     types = {n: p.type for n, p in params.items()}
     rules: list[Rule] = []
     seen: dict[str, list[str | int]] = {}
@@ -260,7 +200,7 @@ def _values_on(params: dict[str, Parameter], day: date) -> dict[str, Any]:
     return {n: found[0] for n, p in params.items() if (found := p.at(day)) is not None}
 
 
-def _check_exceptions(check: _Checker, spec: DecreeSpec, rules: list[Rule]) -> None:
+def _check_exceptions(check: Checker, spec: DecreeSpec, rules: list[Rule]) -> None:
     paths = _rule_paths(spec)
     ids = set(paths)
     for rule in rules:
@@ -301,7 +241,7 @@ def _check_exceptions(check: _Checker, spec: DecreeSpec, rules: list[Rule]) -> N
 
 
 def _check_reach(
-    check: _Checker, spec: DecreeSpec, rules: list[Rule], params: dict[str, Parameter]
+    check: Checker, spec: DecreeSpec, rules: list[Rule], params: dict[str, Parameter]
 ) -> None:
     paths = _rule_paths(spec)
     days = [v.effective_from for v in spec.versions]
@@ -335,9 +275,9 @@ def _check_reach(
 
 def check_text(text: str, file: str) -> tuple[Decree | None, list[DecreeProblem]]:
     """Check a decree's text; return the decree (None if any error) and all problems."""
-    check = _Checker(file, "")
+    check = Checker(file, "")
     try:
-        check = _Checker(file, text)
+        check = Checker(file, text)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
@@ -367,7 +307,7 @@ def check_text(text: str, file: str) -> tuple[Decree | None, list[DecreeProblem]
     try:
         spec = DecreeSpec.model_validate(data)
     except ValidationError as exc:
-        _pydantic_problems(check, exc)
+        pydantic_problems(check, exc)
         return None, sorted(check.problems)
     _check_versions(check, spec)
     params = _parameters(check, spec)
