@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -16,7 +14,6 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
 
 from muster.errors import MusterError
 
@@ -118,11 +115,3 @@ def migrate(engine: Engine) -> bool:
             f"cannot open database {engine.url.render_as_string()}: {exc.orig}"
         ) from exc
     return True
-
-
-@contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session whose transaction commits on success and rolls back on any error."""
-    factory = sessionmaker(engine, expire_on_commit=False)
-    with factory.begin() as session:
-        yield session

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel
@@ -161,13 +160,3 @@ class PersonChangeRead(BaseModel):
     actor: str
     source: str
     changes: dict[str, list[str | None]]
-
-
-class PersonRead(BaseModel):
-    national_id: str
-    family_name: str
-    given_name: str
-    birth_date: date
-    region_code: str
-    district: str
-    status: str

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ import polars as pl
 from sqlalchemy import Connection, Engine, func, insert, select, text, update
 
 from muster.db import bulk
+from muster.db.clock import Progress, now, quiet
 from muster.errors import InputFileError, MusterError
 from muster.registry import files, reading
 from muster.registry.generate import CHUNK, Generator
@@ -34,7 +35,6 @@ from muster.registry.schemas import (
 )
 from muster.registry.validate import validate
 
-Progress = Callable[[str, int, int], None]
 KEYS: dict[str, str] = {
     "regions": "code",
     "employers": "code",
@@ -42,14 +42,6 @@ KEYS: dict[str, str] = {
     "persons": "national_id",
 }
 DEFAULT_REFERENCE = date(2022, 9, 21)
-
-
-def _quiet(_phase: str, _done: int, _total: int) -> None:
-    return None
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def count_persons(engine: Engine) -> int:
@@ -66,7 +58,7 @@ def _start_batch(
             source=source,
             sha256=sha256,
             actor=actor,
-            started_at=_now(),
+            started_at=now(),
             inserted=0,
             updated=0,
         )
@@ -80,7 +72,7 @@ def _finish_batch(conn: Connection, batch_id: int, *, inserted: int, updated: in
     conn.execute(
         update(RegistryBatch)
         .where(RegistryBatch.id == batch_id)
-        .values(finished_at=_now(), inserted=inserted, updated=updated)
+        .values(finished_at=now(), inserted=inserted, updated=updated)
     )
 
 
@@ -93,7 +85,7 @@ def generate(
     reference: date = DEFAULT_REFERENCE,
     actor: str,
     replace: bool = False,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
 ) -> GenerateResult:
     """Fill an empty registry with a synthetic population (regions, offices, employers too)."""
     if persons < 1:
@@ -122,7 +114,7 @@ def generate(
         bulk.insert(conn, "regions", gen.geo.regions.drop("share"))
         bulk.insert(conn, "offices", offices(gen.geo, persons))
         bulk.insert(conn, "employers", gen.employers.drop("size"))
-        stamp = _now()
+        stamp = now()
         done = 0
         progress("persons", 0, persons)
         for chunk in gen.chunks():
@@ -243,7 +235,7 @@ def import_file(
     table: TableName = "persons",
     actor: str,
     dry_run: bool = False,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
     today: date | None = None,
 ) -> ImportResult:
     """Import a CSV, Parquet or XLSX file all-or-nothing; existing keys are corrections."""
@@ -270,7 +262,7 @@ def import_file(
         batch = _start_batch(
             conn, kind="import", source=str(path), actor=actor, sha256=_sha256(path)
         )
-        stamp = _now()
+        stamp = now()
         if table == "persons":
             extra = [pl.lit(batch).alias("batch_id"), pl.lit(stamp).alias("updated_at")]
             total = fresh.height
@@ -303,7 +295,7 @@ def _typed_chunk(rows: Sequence[Any], table: TableName, *, with_id: bool = False
 
 
 def export_file(
-    engine: Engine, path: Path, *, table: TableName = "persons", progress: Progress = _quiet
+    engine: Engine, path: Path, *, table: TableName = "persons", progress: Progress = quiet
 ) -> int:
     """Write a table to CSV, Parquet or XLSX (by extension), streaming in chunks."""
     columns = [c.name for c in TABLES[table]]

@@ -11,8 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import polars as pl
 from sqlalchemy import Engine, delete, func, insert, select, text, update
 
 from muster.db import bulk
+from muster.db.clock import Progress, now, quiet
 from muster.errors import MusterError
 from muster.policy import decree as policy
 from muster.policy.diff import Change, diff
@@ -36,16 +36,7 @@ from muster.screening.schemas import (
     ScreenResult,
 )
 
-Progress = Callable[[str, int, int], None]
 COLUMNS = tuple(dict.fromkeys(("region_code", *INPUT_COLUMNS)))
-
-
-def _quiet(_phase: str, _done: int, _total: int) -> None:
-    return None
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def forget_decisions(engine: Engine) -> None:
@@ -62,7 +53,7 @@ def load_decree(
     decree = policy.load(path)
     today = today or date.today()
     hashes = decree.content_hashes()
-    stamp = _now()
+    stamp = now()
     with engine.begin() as conn:
         stored = {
             r.number: r
@@ -208,13 +199,13 @@ def screen(
     as_of: date | None = None,
     changed_only: bool = False,
     actor: str,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
 ) -> ScreenResult:
     """Decide every person (or those changed since the last screen) and store the decisions."""
     decree = stored_decree(engine, decree_id)
     as_of = as_of or date.today()
     version = decree.in_force(as_of)
-    started, clock = _now(), time.perf_counter()
+    started, clock = now(), time.perf_counter()
     mark = reading.latest_batch(engine)
     with engine.connect() as conn:
         last = conn.execute(
@@ -290,7 +281,7 @@ def screen(
         conn.execute(
             update(Screen)
             .where(Screen.id == screen_id)
-            .values(persons=done, counts=json.dumps(summary), finished_at=_now())
+            .values(persons=done, counts=json.dumps(summary), finished_at=now())
         )
     return ScreenResult(
         screen_id=screen_id,
@@ -332,7 +323,7 @@ def explain(
 
 
 def impact(
-    engine: Engine, path: Path, *, as_of: date | None = None, progress: Progress = _quiet
+    engine: Engine, path: Path, *, as_of: date | None = None, progress: Progress = quiet
 ) -> ImpactResult:
     """Before loading a file: who would change decision against the version now in force."""
     new_decree = policy.load(path)
