@@ -23,6 +23,7 @@ PG_ADMIN_URL = os.environ.get(
     "MUSTER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 TABLES = (
+    "call_ups, lottery_regions, lotteries, campaign_regions, campaigns, "
     "decisions, screens, decree_versions, decrees, "
     "person_changes, persons, employers, offices, regions, registry_batches"
 )
@@ -74,3 +75,18 @@ def populated(engine: Engine) -> Engine:
     """A database holding a small synthetic registry (seed 7, 3,000 persons, 12 regions)."""
     registry.generate(engine, persons=3_000, seed=7, regions=12, actor="test")
     return engine
+
+
+DECREE_2022 = Path("decrees/partial-mobilization-2022.yaml")
+
+
+@pytest.fixture
+def screened_2022(populated: Engine) -> Engine:
+    """The small registry screened against the 2022 decree as of 10 October 2022."""
+    from datetime import date
+
+    from muster.screening import service as screening
+
+    screening.load_decree(populated, DECREE_2022, actor="test")
+    screening.screen(populated, as_of=date(2022, 10, 10), actor="test")
+    return populated

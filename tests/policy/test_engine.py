@@ -166,7 +166,8 @@ def test_explanation_lists_inputs_with_their_source(version: Version) -> None:
 
 def test_sample_decree_2022_history() -> None:
     decree = load(Path("decrees/partial-mobilization-2022.yaml"))
-    assert [v.number for v in decree.versions] == [1, 2, 3, 4]
+    assert [v.number for v in decree.versions] == [1, 2, 3, 4, 5]
+    assert [v.ends_call_up for v in decree.versions] == [False] * 4 + [True]
     it_worker = person(birth_date=date(1995, 3, 3), employer_accreditation="it_accredited")
     assert both(decree.version(1), it_worker, date(2022, 9, 22)).decision == "eligible"
     assert both(decree.version(2), it_worker, date(2022, 9, 23)).decision == "exempt"

@@ -41,11 +41,11 @@ def screened(populated: Engine) -> Engine:
 
 def test_load_is_idempotent_and_lists_versions(populated: Engine) -> None:
     first = screening.load_decree(populated, DECREE, actor="test")
-    assert first.versions_added == [1, 2, 3, 4]
+    assert first.versions_added == [1, 2, 3, 4, 5]
     again = screening.load_decree(populated, DECREE, actor="test")
-    assert again.versions_unchanged == [1, 2, 3, 4] and again.versions_added == []
+    assert again.versions_unchanged == [1, 2, 3, 4, 5] and again.versions_added == []
     rows = screening.list_versions(populated)
-    assert [(r.number, r.in_force) for r in rows] == [(1, True), (2, True), (3, True), (4, True)]
+    assert [(r.number, r.in_force) for r in rows] == [(n, True) for n in range(1, 6)]
 
 
 def test_a_version_in_force_cannot_change(populated: Engine, tmp_path: Path) -> None:
@@ -65,7 +65,7 @@ def test_a_version_in_force_cannot_change(populated: Engine, tmp_path: Path) -> 
 def test_amendment_is_a_new_version(populated: Engine, tmp_path: Path) -> None:
     screening.load_decree(populated, first_versions(tmp_path, 2), actor="test")
     result = screening.load_decree(populated, DECREE, actor="test")
-    assert result.versions_added == [3, 4] and result.versions_unchanged == [1, 2]
+    assert result.versions_added == [3, 4, 5] and result.versions_unchanged == [1, 2]
 
 
 def test_a_version_not_yet_in_force_may_be_replaced(populated: Engine, tmp_path: Path) -> None:

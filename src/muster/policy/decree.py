@@ -30,7 +30,15 @@ from muster.policy.schemas import (
     ParamValue,
 )
 from muster.policy.unsat import never_holds
-from muster.policy.versions import Decree, DecreeProblem, Parameter, Rule, Version
+from muster.policy.versions import (
+    CampaignRules,
+    Decree,
+    DecreeProblem,
+    Parameter,
+    PriorityGroup,
+    Rule,
+    Version,
+)
 
 MAX_RULES = 63
 __all__ = [
@@ -192,6 +200,25 @@ def _rules(check: Checker, spec: DecreeSpec, params: dict[str, Parameter]) -> li
     return rules
 
 
+def _campaign(check: Checker, spec: DecreeSpec, params: dict[str, Parameter]) -> CampaignRules:
+    """The campaign block: apportionment, planned length and priority groups (checked)."""
+    types = {n: p.type for n, p in params.items()}
+    groups: list[PriorityGroup] = []
+    seen: set[str] = set()
+    for i, g in enumerate(spec.campaign.priority_groups):
+        path: list[str | int] = ["campaign", "priority_groups", i]
+        if g.id in seen:
+            check.at([*path, "id"], f"priority group id '{g.id}' is used twice")
+        seen.add(g.id)
+        cond, issues = parse(g.condition, types)
+        for issue in issues:
+            check.in_condition([*path, "condition"], issue)
+        if cond is not None:
+            groups.append(PriorityGroup(g.id, g.title, g.reference, cond))
+    c = spec.campaign
+    return CampaignRules(c.apportionment, c.min_quota, c.planned_days, tuple(groups))
+
+
 def _rule_paths(spec: DecreeSpec) -> dict[str, list[str | int]]:
     return {r.id: [ln, i] for ln in KINDS for i, r in enumerate(getattr(spec, ln))}
 
@@ -312,6 +339,7 @@ def check_text(text: str, file: str) -> tuple[Decree | None, list[DecreeProblem]
     _check_versions(check, spec)
     params = _parameters(check, spec)
     rules = _rules(check, spec, params)
+    campaign = _campaign(check, spec, params)
     _check_exceptions(check, spec, rules)
     if not check.failed:
         _check_reach(check, spec, rules, params)
@@ -328,6 +356,8 @@ def check_text(text: str, file: str) -> tuple[Decree | None, list[DecreeProblem]
             v.legal_source or spec.legal_source,
             [r for r in rules if r.in_force(v.effective_from)],
             params,
+            campaign,
+            v.ends_call_up,
         )
         for v in spec.versions
     ]

@@ -159,6 +159,41 @@ def decide_frame(version: Version, frame: pl.DataFrame | pl.LazyFrame, as_of: da
     )
 
 
+def priority_column(version: Version, frame: pl.DataFrame | pl.LazyFrame, as_of: date) -> pl.Series:
+    """Each row's priority group: the position of the first group whose condition holds, or
+    the number of groups (the lottery alone) when none does. Lower goes first."""
+    groups = version.campaign.priority_groups
+    rows = frame.lazy().select(pl.len()).collect().item()
+    if not groups:
+        return pl.Series("priority", [0] * rows, dtype=pl.Int16)
+    ctx = Context(as_of=as_of, params=version.params_on(as_of), derived=True)
+    nodes = [g.condition.node for g in groups]
+    holds = [
+        to_polars(g.condition.node, ctx).fill_null(False).alias(f"_g{i}")
+        for i, g in enumerate(groups)
+    ]
+    first = pl.coalesce(
+        [pl.when(pl.col(f"_g{i}")).then(pl.lit(i, dtype=pl.Int16)) for i in range(len(groups))]
+        + [pl.lit(len(groups), dtype=pl.Int16)]
+    )
+    return (
+        frame.lazy()
+        .with_columns(derived_columns(nodes, ctx))
+        .with_columns(holds)
+        .select(first.alias("priority"))
+        .collect()
+        .to_series()
+    )
+
+
+def priority_fields(version: Version) -> set[str]:
+    """Registry fields the priority groups read."""
+    names: set[str] = set()
+    for g in version.campaign.priority_groups:
+        names |= g.condition.fields
+    return names
+
+
 def _rule(version: Version, rule_id: str) -> Rule:
     return next(r for r in version.rules if r.id == rule_id)
 

@@ -41,6 +41,28 @@ class VersionSpec(_Strict):
     target: int = Field(ge=0)
     title: str
     legal_source: str = ""
+    ends_call_up: bool = False
+
+
+ApportionmentMethod = Literal[
+    "huntington-hill", "webster", "sainte-lague", "dhondt", "jefferson", "adams", "hamilton"
+]
+
+
+class PriorityGroupSpec(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)
+    title: str
+    reference: str = ""
+    condition: str
+
+
+class CampaignSpec(_Strict):
+    """How a campaign under this decree shares its target and orders each region's pool."""
+
+    apportionment: ApportionmentMethod = "huntington-hill"
+    min_quota: int = Field(default=0, ge=0)
+    planned_days: int = Field(default=30, ge=1, le=366)
+    priority_groups: list[PriorityGroupSpec] = Field(default_factory=list)
 
 
 class RuleSpec(_Strict):
@@ -64,6 +86,7 @@ class DecreeSpec(_Strict):
     exemptions: list[RuleSpec] = Field(default_factory=list)
     deferrals: list[RuleSpec] = Field(default_factory=list)
     exceptions: list[RuleSpec] = Field(default_factory=list)
+    campaign: CampaignSpec = Field(default_factory=CampaignSpec)
 
 
 class RuleResult(BaseModel):

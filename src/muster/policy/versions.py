@@ -64,6 +64,24 @@ class Rule:
         return not (self.repealed_from and day >= self.repealed_from)
 
 
+@dataclass(frozen=True)
+class PriorityGroup:
+    """A group selected before the lottery (lower ``rank`` first), e.g. needed specialties."""
+
+    id: str
+    title: str
+    reference: str
+    condition: Condition
+
+
+@dataclass(frozen=True)
+class CampaignRules:
+    apportionment: str = "huntington-hill"
+    min_quota: int = 0
+    planned_days: int = 30
+    priority_groups: tuple[PriorityGroup, ...] = ()
+
+
 @dataclass
 class Version:
     """One version of a decree: the rules in force on its date, in evaluation order."""
@@ -77,6 +95,8 @@ class Version:
     legal_source: str
     rules: list[Rule]
     parameters: dict[str, Parameter]
+    campaign: CampaignRules = field(default_factory=CampaignRules)
+    ends_call_up: bool = False
     setters: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -117,6 +137,16 @@ class Version:
                 }
                 for r in self.rules
             ],
+            "ends_call_up": self.ends_call_up,
+            "campaign": {
+                "apportionment": self.campaign.apportionment,
+                "min_quota": self.campaign.min_quota,
+                "planned_days": self.campaign.planned_days,
+                "priority_groups": [
+                    [g.id, g.title, g.reference, " ".join(g.condition.text.split())]
+                    for g in self.campaign.priority_groups
+                ],
+            },
             "parameters": {
                 name: [
                     [d.isoformat(), v if not isinstance(v, date) else v.isoformat()]

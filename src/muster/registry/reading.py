@@ -87,12 +87,20 @@ def person_frames(
     columns: Sequence[str],
     since_batch: int | None = None,
     chunk: int = CHUNK,
+    join: str = "",
+    joined: Sequence[tuple[str, ColumnSpec]] = (),
 ) -> Iterator[pl.DataFrame]:
-    """Persons with ``id`` and the given fields (their employer's too), in id order, chunked."""
+    """Persons with ``id`` and the given fields (their employer's too), in id order, chunked.
+
+    A higher domain may add its own table: ``join`` is the SQL join clause it writes (trusted
+    text, never user input) and ``joined`` the expressions it selects with their types.
+    """
     select, specs = _select(columns)
+    select += [f"{sql} AS {spec.name}" for sql, spec in joined]
+    specs += [spec for _, spec in joined]
     base = (
         f"SELECT p.id, {', '.join(select)} FROM persons p "
-        "LEFT JOIN employers e ON e.code = p.employer_id"
+        f"LEFT JOIN employers e ON e.code = p.employer_id {join}"
     )
     since = "" if since_batch is None else f" AND p.batch_id > {int(since_batch)}"
     last = 0

@@ -368,3 +368,21 @@ def history(engine: Engine, national_id: str) -> list[PersonChangeRead]:
         )
         for r in rows
     ]
+
+
+def daily_capacity(engine: Engine) -> dict[str, int]:
+    """People each region's offices can receive and examine a day: per office the smaller of
+    its reception and examination capacity, summed over the region's offices."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT region_code, sum(CASE WHEN receptions_per_day < exams_per_day "
+                "THEN receptions_per_day ELSE exams_per_day END) FROM offices GROUP BY region_code"
+            )
+        ).all()
+    return {str(r[0]): int(r[1] or 0) for r in rows}
+
+
+def region_names(engine: Engine) -> dict[str, str]:
+    with engine.connect() as conn:
+        return {str(c): str(n) for c, n in conn.execute(text("SELECT code, name FROM regions"))}

@@ -48,3 +48,11 @@ class ImpactResult(BaseModel):
     transitions: dict[str, int]  # "eligible → exempt": n
     by_region: dict[str, int]
     by_ground: dict[str, int]
+
+
+class ScreenRead(BaseModel):
+    screen_id: int
+    decree: str
+    version: int
+    as_of: date
+    persons: int

@@ -9,14 +9,16 @@ screen) and keeps each person's latest decision with every ground that held.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import Engine, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 
 from muster.db import bulk
 from muster.db.clock import Progress, now, quiet
@@ -28,14 +30,17 @@ from muster.policy.engine import explain as explain_one
 from muster.policy.fields import INPUT_COLUMNS
 from muster.policy.schemas import Explanation
 from muster.registry import reading
+from muster.registry.schemas import ColumnSpec
 from muster.screening.models import Decision, DecreeRecord, DecreeVersionRecord, Screen
 from muster.screening.schemas import (
     DecreeLoaded,
     DecreeVersionRead,
     ImpactResult,
+    ScreenRead,
     ScreenResult,
 )
 
+_DECREE_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 COLUMNS = tuple(dict.fromkeys(("region_code", *INPUT_COLUMNS)))
 
 
@@ -170,7 +175,8 @@ def list_versions(engine: Engine, *, today: date | None = None) -> list[DecreeVe
     ]
 
 
-def _version_ref(engine: Engine, ref: str) -> policy.Version:
+def version_ref(engine: Engine, ref: str) -> policy.Version:
+    """A stored decree version by reference, ``decree@N``."""
     decree_id, _, number = ref.partition("@")
     if not number.isdigit():
         raise MusterError(
@@ -181,7 +187,7 @@ def _version_ref(engine: Engine, ref: str) -> policy.Version:
 
 
 def diff_versions(engine: Engine, old: str, new: str) -> list[Change]:
-    return diff(_version_ref(engine, old), _version_ref(engine, new))
+    return diff(version_ref(engine, old), version_ref(engine, new))
 
 
 def _count(conn_counts: dict[str, Counter[str]], frame: pl.DataFrame) -> None:
@@ -374,3 +380,65 @@ def impact(
         by_region=dict(sorted(regions.items())),
         by_ground=dict(grounds.most_common()),
     )
+
+
+def latest_screen(engine: Engine, *, decree_id: str) -> ScreenRead | None:
+    """The newest screen of a decree (whole or incremental), or None if it was never run."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(Screen).where(Screen.decree_id == decree_id).order_by(Screen.id.desc()).limit(1)
+        ).first()
+    if row is None:
+        return None
+    s = row
+    return ScreenRead(
+        screen_id=s.id, decree=s.decree_id, version=s.version, as_of=s.as_of, persons=s.persons
+    )
+
+
+def pool_by_region(engine: Engine, *, decree_id: str) -> dict[str, int]:
+    """Persons whose latest decision under the decree is ``eligible``, counted by region."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT p.region_code, count(*) FROM decisions d "
+                "JOIN persons p ON p.id = d.person_id "
+                "WHERE d.decree_id = :d AND d.decision = 'eligible' GROUP BY p.region_code"
+            ),
+            {"d": decree_id},
+        ).all()
+    return {str(r[0]): int(r[1]) for r in rows}
+
+
+_DECISION = ColumnSpec("decision", "text")
+
+
+def decided_frames(
+    engine: Engine, *, decree_id: str, columns: Sequence[str], eligible_only: bool = False
+) -> Iterator[pl.DataFrame]:
+    """Persons with the given fields and their latest ``decision`` under the decree (null if
+    never screened), in id order, chunked; only the eligible ones if ``eligible_only``."""
+    if not _DECREE_ID.fullmatch(decree_id):
+        raise MusterError(f"{decree_id!r} is not a decree id")
+    kind = "JOIN" if eligible_only else "LEFT JOIN"
+    extra = " AND d.decision = 'eligible'" if eligible_only else ""
+    yield from reading.person_frames(
+        engine,
+        columns=columns,
+        join=f"{kind} decisions d ON d.person_id = p.id AND d.decree_id = '{decree_id}'{extra}",
+        joined=[("d.decision", _DECISION)],
+    )
+
+
+def eligible_ids(conn: Connection, *, decree_id: str, person_ids: Sequence[int]) -> set[int]:
+    """Which of these persons are ``eligible`` under the decree by their latest decision."""
+    if not person_ids:
+        return set()
+    rows = conn.execute(
+        select(Decision.person_id).where(
+            Decision.decree_id == decree_id,
+            Decision.decision == "eligible",
+            Decision.person_id.in_(list(person_ids)),
+        )
+    ).all()
+    return {int(r[0]) for r in rows}

@@ -1,0 +1,670 @@
+"""The campaign lottery: commit, draw, replacements, lifecycle moves, fulfilment, the record.
+
+``lottery.py`` holds the protocol (pure); this module runs it over the registry: it freezes
+each region's pool at commit, orders it at the draw, selects down the order up to the quota
+(re-checking each person's latest decision), and continues down the same order for every
+replacement. Region rows are locked while a region's call-ups change, so concurrent workers
+never push a region past its quota.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+import zlib
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+from sqlalchemy import Connection, Engine, Row, func, insert, select, update
+
+from muster.db import bulk
+from muster.db.clock import Progress, now, quiet
+from muster.errors import MusterError
+from muster.policy.engine import priority_column
+from muster.quotas import service as quotas
+from muster.registry.models import Person
+from muster.screening import service as screening
+from muster.selection import lifecycle, lottery, randomness
+from muster.selection.models import CallUp, Lottery, LotteryRegion
+from muster.selection.schemas_campaign import (
+    CallUpRead,
+    CommitRead,
+    DrawRead,
+    FulfilmentRow,
+)
+
+IDS = npt.NDArray[np.int64]
+
+
+def _pack_members(ids: IDS) -> bytes:
+    return zlib.compress(np.diff(ids, prepend=0).astype("<u4").tobytes(), 6)
+
+
+def _unpack_members(blob: bytes) -> IDS:
+    return np.cumsum(np.frombuffer(zlib.decompress(blob), dtype="<u4").astype(np.int64))
+
+
+def _pack_order(ids: IDS) -> bytes:
+    return zlib.compress(ids.astype("<i4").tobytes(), 1)
+
+
+def _unpack_order(blob: bytes) -> IDS:
+    return np.frombuffer(zlib.decompress(blob), dtype="<i4").astype(np.int64)
+
+
+def _by_region(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    return {
+        str(key[0]): part.sort("id")
+        for key, part in frame.partition_by("region_code", as_dict=True).items()
+    }
+
+
+def _read(
+    engine: Engine, *, decree_id: str, columns: list[str], eligible_only: bool, progress: Progress
+) -> pl.DataFrame:
+    frames = []
+    done = 0
+    for frame in screening.decided_frames(
+        engine, decree_id=decree_id, columns=columns, eligible_only=eligible_only
+    ):
+        frames.append(frame)
+        done += frame.height
+        progress("read registry", done, 0)
+    if not frames:
+        return pl.DataFrame(schema={"id": pl.Int64, **{c: pl.String for c in columns}})
+    return pl.concat(frames)
+
+
+def commit(
+    engine: Engine, *, campaign_id: int, actor: str, progress: Progress = quiet
+) -> CommitRead:
+    """Freeze each region's pool (pseudonyms hashed into the pool hash) and commit to a secret
+    seed: the commitment and the pool hashes are published before the draw."""
+    campaign = quotas.get(engine, campaign_id=campaign_id)
+    with engine.connect() as conn:
+        quotas.require_status(
+            conn, campaign_id=campaign_id, allowed=("planned",), doing="commit a lottery seed"
+        )
+        if conn.execute(
+            select(Lottery.campaign_id).where(Lottery.campaign_id == campaign_id)
+        ).first():
+            raise MusterError(
+                f"campaign {campaign_id} has already committed its seed; a commitment is made "
+                "once, so the order cannot be chosen after the fact"
+            )
+    pool = _read(
+        engine,
+        decree_id=campaign.decree,
+        columns=["national_id", "region_code"],
+        eligible_only=True,
+        progress=progress,
+    )
+    key, seed = secrets.token_bytes(32), secrets.token_bytes(32)
+    rows: list[dict[str, Any]] = []
+    hashes: dict[str, str] = {}
+    parts = _by_region(pool)
+    done = 0
+    for region, part in sorted(parts.items()):
+        names = lottery.pseudonyms(key, part["national_id"].to_list())
+        hashes[region] = lottery.pool_hash(names)
+        rows.append(
+            {
+                "campaign_id": campaign_id,
+                "region_code": region,
+                "size": part.height,
+                "pool_sha256": hashes[region],
+                "members": _pack_members(part["id"].to_numpy()),
+                "ordered": None,
+                "priorities": None,
+                "next_position": 0,
+                "skipped": 0,
+            }
+        )
+        done += part.height
+        progress("pseudonyms", done, pool.height)
+    committed = now()
+    commitment = lottery.commitment(seed)
+    pools = lottery.regions_hash(hashes)
+    with engine.begin() as conn:
+        quotas.require_status(
+            conn, campaign_id=campaign_id, allowed=("planned",), doing="commit a lottery seed"
+        )
+        conn.execute(
+            insert(Lottery).values(
+                campaign_id=campaign_id,
+                pseudonym_key=key,
+                seed=seed,
+                commitment=commitment,
+                pool_sha256=pools,
+                committed_at=committed,
+                actor=actor,
+            )
+        )
+        if rows:
+            conn.execute(insert(LotteryRegion), rows)
+    return CommitRead(
+        campaign=campaign_id,
+        commitment=commitment,
+        pool_sha256=pools,
+        pool=pool.height,
+        regions=hashes,
+        committed_at=committed,
+    )
+
+
+def _lottery(conn: Connection, campaign_id: int) -> Row[Any]:
+    row = conn.execute(select(Lottery).where(Lottery.campaign_id == campaign_id)).first()
+    if row is None:
+        raise MusterError(
+            f"campaign {campaign_id} has no lottery yet; run `muster campaign commit "
+            f"{campaign_id}` first to publish the commitment"
+        )
+    return row
+
+
+def _place_values(places: list[bytes]) -> npt.NDArray[np.float64]:
+    """Each place as a number in [0, 1) (its first 64 bits): uniform and independent of
+    everything about the person if the lottery is fair, and comparable across regions."""
+    words = np.frombuffer(b"".join(places), dtype=">u8").reshape(len(places), 4)[:, 0]
+    return words.astype(np.float64) / 2.0**64
+
+
+def draw(engine: Engine, *, campaign_id: int, actor: str, progress: Progress = quiet) -> DrawRead:
+    """Reveal the seed, order each region's frozen pool, select down the order up to the quota
+    (skipping anyone no longer eligible), audit the order's randomness, open the campaign."""
+    clock = time.perf_counter()
+    campaign = quotas.get(engine, campaign_id=campaign_id)
+    version = screening.stored_decree(engine, campaign.decree).version(campaign.version)
+    with engine.connect() as conn:
+        quotas.require_status(conn, campaign_id=campaign_id, allowed=("planned",), doing="draw")
+        lot = _lottery(conn, campaign_id)
+        if lot.drawn_at is not None:
+            raise MusterError(f"campaign {campaign_id} has already been drawn")
+        regions = {
+            r.region_code: r
+            for r in conn.execute(
+                select(LotteryRegion).where(LotteryRegion.campaign_id == campaign_id)
+            )
+        }
+        quota = quotas.quotas(conn, campaign_id=campaign_id)
+    if lottery.commitment(lot.seed) != lot.commitment:
+        raise MusterError(f"campaign {campaign_id}: the stored seed does not match its commitment")
+    groups = version.campaign.priority_groups
+    columns = list(dict.fromkeys(["national_id", "region_code", "birth_date"]))
+    if groups:
+        columns = list(dict.fromkeys([*columns, *screening.COLUMNS]))
+    people = _read(
+        engine, decree_id=campaign.decree, columns=columns, eligible_only=False, progress=progress
+    )
+    parts = _by_region(people)
+    total = sum(r.size for r in regions.values())
+    done, selected, skipped_all = 0, 0, 0
+    callups: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    audit_dates: list[pl.Series] = []
+    audit_ranks: list[npt.NDArray[np.float64]] = []
+    audit_regions: list[str] = []
+    by_region: dict[str, int] = {}
+    drawn = now()
+    for code, region in sorted(regions.items()):
+        members = _unpack_members(region.members)
+        part = parts.get(code, people.clear())
+        part = part.filter(pl.col("id").is_in(members))
+        if part.height != region.size:
+            raise MusterError(
+                f"region {code}: {region.size - part.height} persons of the pool frozen at "
+                "commit are no longer in the registry; the draw cannot reproduce the pool"
+            )
+        names = lottery.pseudonyms(lot.pseudonym_key, part["national_id"].to_list())
+        if lottery.pool_hash(names) != region.pool_sha256:
+            raise MusterError(
+                f"region {code}: the pool no longer hashes to the committed "
+                f"{region.pool_sha256[:16]}…; a national id changed after the commit"
+            )
+        places = lottery.places(lot.seed, names)
+        priority = (
+            priority_column(version, part, campaign.as_of).to_numpy()
+            if groups
+            else np.zeros(part.height, dtype=np.int16)
+        )
+        order = lottery.order(priority, places)
+        ids = part["id"].to_numpy()[order]
+        eligible = (part["decision"] == "eligible").to_numpy()[order]
+        want = quota.get(code, (0, "closed"))[0]
+        take = np.flatnonzero(eligible)[:want]
+        if want == 0:
+            next_position = 0
+        elif len(take) == want:
+            next_position = int(take[-1]) + 1
+        else:  # the order ran out before the quota was met
+            next_position = len(ids)
+        skipped = next_position - len(take)
+        prio = priority[order]
+        for pos in take:
+            callups.append(
+                {
+                    "campaign_id": campaign_id,
+                    "person_id": int(ids[pos]),
+                    "region_code": code,
+                    "position": int(pos),
+                    "priority": int(prio[pos]),
+                    "status": "selected",
+                    "reason": None,
+                    "replaces": None,
+                    "selected_at": drawn,
+                    "updated_at": drawn,
+                    "actor": actor,
+                }
+            )
+        counts = Counter(int(p) for p in priority)
+        updates.append(
+            {
+                "r": code,
+                "ordered": _pack_order(ids),
+                "priorities": json.dumps([counts.get(i, 0) for i in range(len(groups) + 1)]),
+                "next_position": next_position,
+                "skipped": skipped,
+            }
+        )
+        by_region[code] = len(take)
+        selected += len(take)
+        skipped_all += skipped
+        if part.height:
+            audit_dates.append(part["birth_date"])
+            audit_ranks.append(_place_values(places))
+            audit_regions.extend([code] * part.height)
+        done += part.height
+        progress("draw", done, total)
+    audit = _audit(audit_dates, audit_ranks, audit_regions)
+    with engine.begin() as conn:
+        quotas.require_status(conn, campaign_id=campaign_id, allowed=("planned",), doing="draw")
+        for u in updates:
+            conn.execute(
+                update(LotteryRegion)
+                .where(
+                    LotteryRegion.campaign_id == campaign_id, LotteryRegion.region_code == u["r"]
+                )
+                .values(
+                    ordered=u["ordered"],
+                    priorities=u["priorities"],
+                    next_position=u["next_position"],
+                    skipped=u["skipped"],
+                )
+            )
+        if callups:
+            bulk.insert(conn, "call_ups", pl.DataFrame(callups))
+        conn.execute(
+            update(Lottery)
+            .where(Lottery.campaign_id == campaign_id)
+            .values(drawn_at=drawn, audit=json.dumps(audit))
+        )
+        quotas.set_status(conn, campaign_id=campaign_id, status="open")
+    return DrawRead(
+        campaign=campaign_id,
+        seed=lot.seed.hex(),
+        commitment=lot.commitment,
+        selected=selected,
+        skipped=skipped_all,
+        by_region=by_region,
+        audit=audit,
+        seconds=time.perf_counter() - clock,
+    )
+
+
+def _audit(
+    dates: list[pl.Series], ranks: list[npt.NDArray[np.float64]], regions: list[str]
+) -> dict[str, Any]:
+    """The draw's own randomness audit: each person's lottery place (priority groups aside)
+    against birth date and against region."""
+    if not ranks or sum(len(r) for r in ranks) < 3:
+        return {}
+    rank = pl.Series("place", np.concatenate(ranks))
+    return {
+        "birth_date": randomness.audit_ranks(pl.concat(dates), rank).model_dump(mode="json"),
+        "region": randomness.audit_ranks(pl.Series("region", regions), rank).model_dump(
+            mode="json"
+        ),
+    }
+
+
+def _select_next(
+    conn: Connection,
+    *,
+    campaign_id: int,
+    decree_id: str,
+    region: str,
+    replaces: int | None,
+    actor: str,
+) -> int | None:
+    """The next eligible person down the region's order, if the region has room; their
+    call-up id. The region's quota row is locked by the caller."""
+    quota, status = quotas.lock_region(conn, campaign_id=campaign_id, region=region)
+    if status != "open":
+        return None
+    active = conn.scalar(
+        select(func.count()).where(
+            CallUp.campaign_id == campaign_id,
+            CallUp.region_code == region,
+            CallUp.status.in_(lifecycle.ACTIVE),
+        )
+    )
+    if int(active or 0) >= quota:
+        return None
+    row = conn.execute(
+        select(LotteryRegion).where(
+            LotteryRegion.campaign_id == campaign_id, LotteryRegion.region_code == region
+        )
+    ).first()
+    state = row
+    if state is None or state.ordered is None:
+        return None
+    ids = _unpack_order(state.ordered)
+    position, skipped = state.next_position, state.skipped
+    chosen: int | None = None
+    while position < len(ids) and chosen is None:
+        window = [int(i) for i in ids[position : position + 64]]
+        ok = screening.eligible_ids(conn, decree_id=decree_id, person_ids=window)
+        for offset, person in enumerate(window):
+            if person in ok:
+                chosen, position = position + offset, position + offset + 1
+                break
+            skipped += 1
+        else:
+            position += len(window)
+    conn.execute(
+        update(LotteryRegion)
+        .where(LotteryRegion.campaign_id == campaign_id, LotteryRegion.region_code == region)
+        .values(next_position=position, skipped=skipped)
+    )
+    if chosen is None:
+        return None
+    priorities = json.loads(state.priorities or "[]")
+    bounds = np.cumsum(priorities)
+    at = now()
+    key = conn.execute(
+        insert(CallUp).values(
+            campaign_id=campaign_id,
+            person_id=int(ids[chosen]),
+            region_code=region,
+            position=chosen,
+            priority=int(np.searchsorted(bounds, chosen, side="right")),
+            status="selected",
+            reason=None,
+            replaces=replaces,
+            selected_at=at,
+            updated_at=at,
+            actor=actor,
+        )
+    ).inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def _callup(conn: Connection, callup_id: int, *, lock: bool = False) -> Row[Any]:
+    query = select(CallUp).where(CallUp.id == callup_id)
+    if lock:
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    if row is None:
+        raise MusterError(f"no call-up {callup_id}")
+    return row
+
+
+def move(
+    engine: Engine, *, callup_id: int, to: str, reason: str | None = None, actor: str
+) -> CallUpRead:
+    """Move a call-up along its lifecycle. A release (reason required) draws a replacement
+    from the same order while the region's quota is open; an enlistment that meets the quota
+    closes the region."""
+    if to == "released" and reason not in lifecycle.RELEASE_REASONS:
+        raise MusterError(
+            f"a release needs a reason: one of {', '.join(lifecycle.RELEASE_REASONS)}"
+            + (f" (found {reason!r})" if reason else "")
+        )
+    with engine.begin() as conn:
+        head = _callup(conn, callup_id)
+        campaign = quotas.require_status(
+            conn,
+            campaign_id=head.campaign_id,
+            allowed=("open", "winding_down")
+            if to != "released"
+            else ("open", "winding_down", "closed"),
+            doing=f"move call-up {callup_id} to {to.replace('_', ' ')}",
+        )
+        # Lock the region first, then the call-up: one order for every writer, no deadlocks.
+        quota, _ = quotas.lock_region(conn, campaign_id=head.campaign_id, region=head.region_code)
+        current = _callup(conn, callup_id, lock=True)
+        lifecycle.check_move(current.status, to)
+        conn.execute(
+            update(CallUp)
+            .where(CallUp.id == callup_id)
+            .values(status=to, reason=reason, updated_at=now(), actor=actor)
+        )
+        if to == "released" and campaign.status == "open":
+            _select_next(
+                conn,
+                campaign_id=current.campaign_id,
+                decree_id=campaign.decree_id,
+                region=current.region_code,
+                replaces=callup_id,
+                actor=actor,
+            )
+        if to == "enlisted":
+            enlisted = conn.scalar(
+                select(func.count()).where(
+                    CallUp.campaign_id == current.campaign_id,
+                    CallUp.region_code == current.region_code,
+                    CallUp.status == "enlisted",
+                )
+            )
+            if int(enlisted or 0) >= quota:
+                quotas.close_region(
+                    conn, campaign_id=current.campaign_id, region=current.region_code
+                )
+    return get_callup(engine, callup_id=callup_id)
+
+
+def get_callup(engine: Engine, *, callup_id: int) -> CallUpRead:
+    rows = list_callups(engine, ids=[callup_id])
+    if not rows:
+        raise MusterError(f"no call-up {callup_id}")
+    return rows[0]
+
+
+def list_callups(
+    engine: Engine,
+    *,
+    campaign_id: int | None = None,
+    ids: list[int] | None = None,
+    region: str | None = None,
+    status: str | None = None,
+    limit: int | None = None,
+) -> list[CallUpRead]:
+    query = (
+        select(CallUp, Person.national_id)
+        .join(Person, Person.id == CallUp.person_id)
+        .order_by(CallUp.id)
+    )
+    if campaign_id is not None:
+        query = query.where(CallUp.campaign_id == campaign_id)
+    if ids is not None:
+        query = query.where(CallUp.id.in_(ids))
+    if region is not None:
+        query = query.where(CallUp.region_code == region)
+    if status is not None:
+        query = query.where(CallUp.status == status)
+    if limit is not None:
+        query = query.limit(limit)
+    with engine.connect() as conn:
+        return [
+            CallUpRead(
+                id=c.id,
+                campaign=c.campaign_id,
+                national_id=c.national_id,
+                region=c.region_code,
+                position=c.position,
+                priority=c.priority,
+                status=c.status,
+                reason=c.reason,
+                replaces=c.replaces,
+            )
+            for c in conn.execute(query)
+        ]
+
+
+def fulfilment(engine: Engine, *, campaign_id: int) -> list[FulfilmentRow]:
+    """Per region: quota, region status, call-ups by state, what is left of the order."""
+    with engine.connect() as conn:
+        quotas.require_status(
+            conn,
+            campaign_id=campaign_id,
+            allowed=("planned", *quotas.ACTIVE, "closed"),
+            doing="show fulfilment",
+        )
+        quota = quotas.quotas(conn, campaign_id=campaign_id)
+        counts: dict[str, Counter[str]] = defaultdict(Counter)
+        for region, state, n in conn.execute(
+            select(CallUp.region_code, CallUp.status, func.count())
+            .where(CallUp.campaign_id == campaign_id)
+            .group_by(CallUp.region_code, CallUp.status)
+        ):
+            counts[str(region)][str(state)] = int(n)
+        orders = {
+            str(r): (int(size), int(pos), int(sk))
+            for r, size, pos, sk in conn.execute(
+                select(
+                    LotteryRegion.region_code,
+                    LotteryRegion.size,
+                    LotteryRegion.next_position,
+                    LotteryRegion.skipped,
+                ).where(LotteryRegion.campaign_id == campaign_id)
+            )
+        }
+    rows = []
+    for region, (q, status) in sorted(quota.items()):
+        by_state = {s: counts[region].get(s, 0) for s in lifecycle.STATES}
+        size, position, skipped = orders.get(region, (0, 0, 0))
+        rows.append(
+            FulfilmentRow(
+                region=region,
+                quota=q,
+                status=status,
+                by_state=by_state,
+                active=sum(v for k, v in by_state.items() if k in lifecycle.ACTIVE),
+                skipped=skipped,
+                order_left=size - position,
+            )
+        )
+    return rows
+
+
+def write_record(
+    engine: Engine, *, campaign_id: int, path: Path, progress: Progress = quiet
+) -> dict[str, Any]:
+    """Publish the draw record: ``path`` (JSON: commitment, seed, pool hashes, quotas, the
+    randomness audit) and next to it the order file (Parquet: each region's pseudonyms in
+    lottery order with their priority group). No names, no national ids."""
+    campaign = quotas.get(engine, campaign_id=campaign_id)
+    with engine.connect() as conn:
+        lot = _lottery(conn, campaign_id)
+        if lot.drawn_at is None:
+            raise MusterError(
+                f"campaign {campaign_id} has not been drawn; the record is published after "
+                f"`muster campaign draw {campaign_id}`"
+            )
+        regions = [
+            r
+            for r in conn.execute(
+                select(LotteryRegion)
+                .where(LotteryRegion.campaign_id == campaign_id)
+                .order_by(LotteryRegion.region_code)
+            )
+        ]
+        quota = quotas.quotas(conn, campaign_id=campaign_id)
+    people = _read(
+        engine,
+        decree_id=campaign.decree,
+        columns=["national_id"],
+        eligible_only=False,
+        progress=progress,
+    )
+    nid = dict(zip(people["id"].to_list(), people["national_id"].to_list(), strict=True))
+    frames = []
+    for region in regions:
+        assert region.ordered is not None
+        ids = _unpack_order(region.ordered)
+        names = lottery.pseudonyms(lot.pseudonym_key, [nid[int(i)] for i in ids])
+        bounds = np.cumsum(json.loads(region.priorities or "[]"))
+        frames.append(
+            pl.DataFrame(
+                {
+                    "region": [region.region_code] * len(ids),
+                    "position": np.arange(len(ids), dtype=np.int32),
+                    "priority": np.searchsorted(bounds, np.arange(len(ids)), side="right").astype(
+                        np.int16
+                    ),
+                    "pseudonym": [n.hex() for n in names],
+                }
+            )
+        )
+    order_path = path.with_name(path.stem + ".order.parquet")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = order_path.with_suffix(".tmp")
+    (
+        pl.concat(frames)
+        if frames
+        else pl.DataFrame(
+            schema={
+                "region": pl.String,
+                "position": pl.Int32,
+                "priority": pl.Int16,
+                "pseudonym": pl.String,
+            }
+        )
+    ).write_parquet(tmp)
+    tmp.replace(order_path)
+    version = screening.stored_decree(engine, campaign.decree).version(campaign.version)
+    record = {
+        "format": lottery.RECORD_FORMAT,
+        "campaign": campaign_id,
+        "decree": version.ref,
+        "as_of": campaign.as_of.isoformat(),
+        "target": campaign.target,
+        "method": campaign.method,
+        "protocol": (
+            "pseudonym = HMAC-SHA256(campaign key, national id); place = HMAC-SHA256(seed, "
+            "pseudonym bytes); order = by priority group, then place; pool hash = SHA-256 of "
+            "the region's pseudonyms in hex, sorted, one per line"
+        ),
+        "priority_groups": [
+            {"id": g.id, "title": g.title, "reference": g.reference, "condition": g.condition.text}
+            for g in version.campaign.priority_groups
+        ],
+        "commitment": lot.commitment,
+        "committed_at": lot.committed_at.isoformat(),
+        "seed": lot.seed.hex(),
+        "drawn_at": lot.drawn_at.isoformat(),
+        "pool_sha256": lot.pool_sha256,
+        "regions": [
+            {
+                "region": r.region_code,
+                "size": r.size,
+                "pool_sha256": r.pool_sha256,
+                "quota": quota.get(r.region_code, (0, ""))[0],
+                "priority_groups": json.loads(r.priorities or "[]"),
+            }
+            for r in regions
+        ],
+        "order_file": order_path.name,
+        "order_sha256": lottery.file_sha256(order_path),
+        "audit": json.loads(lot.audit or "{}"),
+    }
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(path)
+    return record
