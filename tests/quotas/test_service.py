@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 from pathlib import Path
 
@@ -29,7 +30,7 @@ def test_quotas_share_the_target_by_the_eligible_pool(screened_2022: Engine) -> 
         assert r.quota <= r.cap == min(r.pool, r.capacity)
     # A region with twice the pool never gets fewer call-ups (no cap binding here).
     rows = sorted(table.regions, key=lambda r: r.pool)
-    assert all(a.quota <= b.quota for a, b in zip(rows, rows[1:], strict=False))
+    assert all(a.quota <= b.quota for a, b in itertools.pairwise(rows))
     assert "eligible pool" in table.formula and "35 days" in table.formula
 
 

@@ -34,7 +34,9 @@ def test_places_follow_the_seed_and_the_commitment_binds_it() -> None:
     )
 )
 def test_order_is_priority_then_place_in_byte_order(entries: list[tuple[int, bytes]]) -> None:
-    order = lottery.order(np.array([p for p, _ in entries], dtype=np.int16), [b for _, b in entries])
+    order = lottery.order(
+        np.array([p for p, _ in entries], dtype=np.int16), [b for _, b in entries]
+    )
     assert [entries[i] for i in order] == sorted(entries)
 
 

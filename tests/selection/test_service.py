@@ -146,15 +146,14 @@ def test_release_draws_the_next_eligible_person_down_the_same_order(
     with pytest.raises(MusterError, match="can't enlist when the call-up is selected"):
         selection.move(screened_2022, callup_id=first.id, to="enlisted", actor="officer")
     before = {r.region: r for r in selection.fulfilment(screened_2022, campaign_id=campaign_id)}
-    selection.move(
-        screened_2022, callup_id=first.id, to="released", reason="unfit", actor="board"
-    )
+    selection.move(screened_2022, callup_id=first.id, to="released", reason="unfit", actor="board")
     after = {r.region: r for r in selection.fulfilment(screened_2022, campaign_id=campaign_id)}
     region = first.region
     assert after[region].active == before[region].active == after[region].quota
     assert after[region].by_state["released"] == 1
     replacement = [
-        c for c in selection.list_callups(screened_2022, campaign_id=campaign_id, region=region)
+        c
+        for c in selection.list_callups(screened_2022, campaign_id=campaign_id, region=region)
         if c.replaces == first.id
     ]
     assert len(replacement) == 1 and replacement[0].status == "selected"
@@ -203,8 +202,9 @@ def test_concurrent_releases_never_overshoot_a_quota_nor_call_anyone_twice(
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=worker, args=([c.id for c in callups[k::4]],))
-               for k in range(4)]
+    threads = [
+        threading.Thread(target=worker, args=([c.id for c in callups[k::4]],)) for k in range(4)
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -13,6 +13,7 @@ from muster.cli.common import engine, err, out, settings
 from muster.config import get_settings
 from muster.db.engine import current_revision
 from muster.errors import MusterError
+from muster.quotas import service as quotas_service
 from muster.registry import service as registry_service
 from muster.screening import service as screening_service
 
@@ -86,17 +87,27 @@ def demo(
             "checkout of the repository (pip install -e .)"
         )
     decree = screening_service.load_decree(eng, SAMPLE_DECREE, actor=settings(ctx).actor_name())
-    out.print(f"Loaded decree {decree.decree} (versions 1-4) from {SAMPLE_DECREE}.")
+    out.print(f"Loaded decree {decree.decree} (versions 1-5) from {SAMPLE_DECREE}.")
     screening.screen(ctx, decree=decree.decree, as_of=DEMO_AS_OF, changed_only=False, as_json=False)
     sample = screening_service.sample_person(eng, decree_id=decree.decree, decision="eligible")
     if sample:
         screening.explain(
             ctx, national_id=sample, decree=decree.decree, as_of=DEMO_AS_OF, as_json=False
         )
+    pool = sum(screening_service.pool_by_region(eng, decree_id=decree.decree).values())
+    target = max(1, min(300_000, pool // 10))
+    out.print(f"\nA campaign for {target:,} call-ups (a tenth of the eligible pool):")
+    campaign.open_(ctx, decree=decree.decree, target=target, method=None, days=None, as_json=False)
+    opened = quotas_service.list_campaigns(eng)[-1].id
+    campaign.commit(ctx, campaign=opened, as_json=False)
+    record = Path("demo-out") / f"draw-campaign-{opened}.json"
+    campaign.draw(ctx, campaign=opened, record=record, as_json=False)
+    campaign.verify(record=record, as_json=False)
     count = registry_service.count_persons(eng)
     out.print(
-        f"Done: {count:,} persons screened into {eng.url.render_as_string()}. Next: "
-        f"`muster explain NATIONAL_ID --as-of {DEMO_AS_OF}`, `muster decree diff "
+        f"Done: {count:,} persons screened into {eng.url.render_as_string()}, campaign "
+        f"{opened} drawn. Next: `muster explain NATIONAL_ID --as-of {DEMO_AS_OF}`, "
+        f"`muster campaign fulfilment {opened}`, `muster decree diff "
         "partial-mobilization-2022@1 partial-mobilization-2022@4`."
     )
 

@@ -15,6 +15,7 @@ from muster.errors import InputFileError
 from muster.registry import service as registry
 from muster.registry.schemas import Stats, TableName
 from muster.screening import service as screening
+from muster.selection import service as selection
 
 app = typer.Typer(help="The registry of persons liable for service.", no_args_is_help=True)
 
@@ -56,8 +57,9 @@ def generate(
             f"{reference_date!r} is not a date YYYY-MM-DD", param_hint="--reference-date"
         ) from None
     eng = engine(ctx)
-    if replace:
-        screening.forget_decisions(eng)  # they describe the persons about to be replaced
+    if replace:  # campaigns and decisions describe the persons about to be replaced
+        selection.forget_campaigns(eng)
+        screening.forget_decisions(eng)
     with progress_bar() as bar:
         result = registry.generate(
             eng,

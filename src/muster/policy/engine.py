@@ -26,7 +26,7 @@ import polars as pl
 
 from muster.policy.decree import Rule, Version
 from muster.policy.evaluate import Context, Trace, derived_columns, evaluate, to_polars
-from muster.policy.fields import FIELDS
+from muster.policy.fields import FIELDS, INPUT_COLUMNS
 from muster.policy.schemas import Explanation, InputUsed, ParameterUsed, RuleResult
 
 INDEFINITE = date(9999, 12, 31)
@@ -186,12 +186,15 @@ def priority_column(version: Version, frame: pl.DataFrame | pl.LazyFrame, as_of:
     )
 
 
-def priority_fields(version: Version) -> set[str]:
-    """Registry fields the priority groups read."""
+def priority_inputs(version: Version) -> list[str]:
+    """The input columns the priority groups read (``age`` reads ``birth_date``, a count of
+    children reads ``children_birth_dates``)."""
     names: set[str] = set()
     for g in version.campaign.priority_groups:
-        names |= g.condition.fields
-    return names
+        names |= {"birth_date" if f == "age" else f for f in g.condition.fields}
+        if "children_under" in g.condition.text.lower():
+            names.add("children_birth_dates")
+    return sorted(n for n in names if n in INPUT_COLUMNS)
 
 
 def _rule(version: Version, rule_id: str) -> Rule:

@@ -20,12 +20,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-from sqlalchemy import Connection, Engine, Row, func, insert, select, update
+from sqlalchemy import Connection, Engine, Row, func, insert, select, text, update
 
 from muster.db import bulk
 from muster.db.clock import Progress, now, quiet
 from muster.errors import MusterError
-from muster.policy.engine import priority_column
+from muster.policy.engine import priority_column, priority_inputs
 from muster.quotas import service as quotas
 from muster.registry.models import Person
 from muster.screening import service as screening
@@ -195,9 +195,9 @@ def draw(engine: Engine, *, campaign_id: int, actor: str, progress: Progress = q
     if lottery.commitment(lot.seed) != lot.commitment:
         raise MusterError(f"campaign {campaign_id}: the stored seed does not match its commitment")
     groups = version.campaign.priority_groups
-    columns = list(dict.fromkeys(["national_id", "region_code", "birth_date"]))
-    if groups:
-        columns = list(dict.fromkeys([*columns, *screening.COLUMNS]))
+    columns = list(
+        dict.fromkeys(["national_id", "region_code", "birth_date", *priority_inputs(version)])
+    )
     people = _read(
         engine, decree_id=campaign.decree, columns=columns, eligible_only=False, progress=progress
     )
@@ -668,3 +668,11 @@ def write_record(
     tmp.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
     tmp.replace(path)
     return record
+
+
+def forget_campaigns(engine: Engine) -> None:
+    """Drop every campaign with its lottery and call-ups (before the registry they select
+    from is replaced)."""
+    with engine.begin() as conn:
+        for table in ("call_ups", "lottery_regions", "lotteries", "campaign_regions", "campaigns"):
+            conn.execute(text(f"DELETE FROM {table}"))
