@@ -107,8 +107,9 @@ class Apportionment:
     ``divisor`` (divisor methods): a divisor D that yields the seats: each entry not held at a
     bound gets its weight / D rounded by the method's rule (down for Jefferson, to nearest for
     Webster with the first rounding point at X/2, at the geometric mean for Huntington-Hill, up for
-    Adams): the largest whole number that does (else the shortest decimal), ``None`` when the
-    last seat was tied or no seat went beyond the minimum.
+    Adams), and no weight / D falls exactly on a rounding point; the largest whole number that
+    does (else the shortest decimal), ``None`` when the last seat was tied or no seat went beyond
+    the minimum.
     """
 
     seats: tuple[int, ...]
@@ -449,8 +450,8 @@ def _known(p: _Problem, i: int, n: int) -> Fraction:
 def _published_divisor(
     p: _Problem, lowest_in: Fraction | None, highest_out: Fraction | None
 ) -> Fraction | None:
-    """The largest whole D (else the shortest decimal) with highest_out < claim ≤ lowest_in,
-    in the method's usual scale."""
+    """The largest whole D (else the shortest decimal) with highest_out < claim < lowest_in,
+    in the method's usual scale: no weight / D then falls on a rounding point."""
     if lowest_in is None:
         return None
     scale = Fraction(2) if p.method == "webster" else Fraction(1)
@@ -459,8 +460,10 @@ def _published_divisor(
     squared = p.method == "huntington-hill"
     for digits in range(40):
         unit = 10**digits
-        top = math.isqrt(math.floor(hi * unit * unit)) if squared else math.floor(hi * unit)
-        d = Fraction(top, unit)
+        if squared:
+            d = Fraction(math.isqrt(math.ceil(hi * unit * unit) - 1), unit)
+        else:
+            d = Fraction(math.ceil(hi * unit) - 1, unit)
         if d > 0 and (d * d if squared else d) > lo:
             return d
     return None
@@ -479,8 +482,8 @@ def _hamilton(p: _Problem) -> tuple[list[int], list[Tie]]:
         bound = over or under
         if not bound:
             break
-        for i, n in bound.items():
-            seats[i] = n
+        for i, held in bound.items():
+            seats[i] = held
             free.discard(i)
     else:
         return seats, []
