@@ -99,6 +99,24 @@ class Tie:
     def seats(self) -> int:
         return len(self.winners)
 
+    def explain(self, names: Sequence[str]) -> str:
+        """One line for people: who tied, on what, and who got the seat(s)."""
+        tied = _listed([names[i] for i in self.candidates])
+        won = _listed([names[i] for i in self.winners])
+        on = {
+            "quotient": "equal quotients",
+            "squared quotient": "equal priorities",
+            "remainder": "equal remainders",
+            "first seat": "equal claims on a first seat",
+        }[self.kind]
+        if self.value is not None:
+            on += f" of {_decimal(self.value)}"
+        plural = "s" if self.seats != 1 else ""
+        return (
+            f"tie for {self.seats} seat{plural} between {tied} ({on}): "
+            f"given to {won} by the rule {TIE_RULE}"
+        )
+
 
 @dataclass(frozen=True)
 class Apportionment:
@@ -502,6 +520,10 @@ def _hamilton(p: _Problem) -> tuple[list[int], list[Tie]]:
         if tied_out:
             ties.append(Tie(tuple(sorted(tied_in + tuple(tied_out))), tied_in, "remainder", edge))
     return seats, ties
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _decimal(x: Fraction) -> str:
