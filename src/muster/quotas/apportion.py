@@ -338,7 +338,7 @@ def _count(p: _Problem, w: Fraction, lam: Fraction) -> int:
     return 0 if x < p.first else 1 + max(0, math.floor((x - 1) / 2))
 
 
-def _count_float(p: _Problem, w: float, lam: float) -> float:
+def _count_float(p: _Problem, w: float, lam: float, first: float) -> float:
     """``_count`` in floating point: only to guess a divisor, never to decide a seat."""
     if p.method == "huntington-hill":
         x = w / math.sqrt(lam)
@@ -348,7 +348,7 @@ def _count_float(p: _Problem, w: float, lam: float) -> float:
         return x // 1
     if p.method == "adams":
         return x // 1 + 1
-    return 0 if x < p.first else 1 + max(0.0, (x - 1) // 2)
+    return 0 if x < first else 1 + max(0.0, (x - 1) // 2)
 
 
 def _divisor_method(p: _Problem) -> tuple[list[int], list[Tie], Fraction | None]:
@@ -394,11 +394,12 @@ def _guess(p: _Problem, active: list[int], base: list[int]) -> float:
     """A claim level at which the rounded seats come close to the total (float bisection)."""
     ws = {i: float(p.weights[i]) for i in active}
     fixed = sum(base) - sum(base[i] for i in active)
+    first = float(p.first)
 
     def seats_at(lam: float) -> float:
         got = 0.0
         for i, w in ws.items():
-            n = max(_count_float(p, w, lam), base[i])
+            n = max(_count_float(p, w, lam, first), base[i])
             high = p.high[i]
             got += n if high is None else min(n, high)
         return got + fixed
