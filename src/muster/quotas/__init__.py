@@ -1,0 +1,1 @@
+"""Quotas: the national target shared among regions by a published formula."""
