@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from muster.cli import decree, registry, screening
+from muster.cli import audit, decree, registry, screening
 from muster.cli.common import engine, err, out, settings
 from muster.config import get_settings
 from muster.db.engine import current_revision
@@ -39,6 +39,7 @@ app = typer.Typer(
 )
 app.add_typer(registry.app, name="registry")
 app.add_typer(decree.app, name="decree")
+app.add_typer(audit.app, name="audit")
 app.command()(screening.screen)
 app.command()(screening.explain)
 
