@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import calendar
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from muster.errors import MusterError
@@ -135,6 +138,39 @@ def test_statistics_agree_with_scipy_with_and_without_ties(seed: int) -> None:
         assert audit.chi_square == pytest.approx(h, rel=1e-9)
         assert audit.chi_square_p == pytest.approx(p_h, rel=1e-6)
         assert audit.chi_square_df == len(groups) - 1
+
+
+pairs = st.lists(st.tuples(st.integers(-5, 5), st.integers(0, 30)), min_size=3, max_size=60)
+
+
+@settings(max_examples=200, deadline=None)
+@given(pairs)
+def test_any_small_lottery_is_audited_as_scipy_would(rows: list[tuple[int, int]]) -> None:
+    keys = np.array([k for k, _ in rows])
+    ranks = np.array([r for _, r in rows])
+    assume(np.unique(ranks).size > 1 and np.unique(keys).size > 1)
+    audit = audit_ranks(pl.Series("k", keys), pl.Series("r", ranks), grouping="value")
+    rho, p = stats.spearmanr(keys, ranks)
+    h, p_h = stats.kruskal(*(ranks[keys == v] for v in np.unique(keys)))
+    assert audit.spearman_rho == pytest.approx(rho, abs=1e-9)
+    assert audit.spearman_p == pytest.approx(p, abs=1e-9)
+    assert audit.chi_square == pytest.approx(h, rel=1e-9, abs=1e-9)
+    assert audit.chi_square_p == pytest.approx(p_h, abs=1e-9)
+    assert audit.p_value == pytest.approx(min(1.0, 2 * min(p, p_h)), abs=1e-9)
+
+
+@given(pairs, st.sampled_from([lambda r: r * 3 + 7, lambda r: r**3, lambda r: r / 10.0]))
+def test_only_the_order_of_ranks_matters(
+    rows: list[tuple[int, int]], renumber: Callable[[np.ndarray], np.ndarray]
+) -> None:
+    keys = pl.Series("k", [k for k, _ in rows])
+    ranks = np.array([r for _, r in rows])
+    assume(np.unique(ranks).size > 1)
+    renumbered = renumber(ranks)
+    before = audit_ranks(keys, pl.Series("r", ranks))
+    after = audit_ranks(keys, pl.Series("r", renumbered))
+    assert after.p_value == pytest.approx(before.p_value, rel=1e-9)
+    assert after.verdict == before.verdict
 
 
 @pytest.mark.parametrize(
