@@ -31,10 +31,15 @@ class Problem:
 
 
 class InputFileError(MusterError):
-    """An input file was rejected as a whole; ``problems`` lists every located problem."""
+    """An input file was rejected as a whole; ``problems`` lists every located problem.
 
-    def __init__(self, file: str, problems: list[Problem]) -> None:
+    ``consequence`` tells the user what did not happen because of them.
+    """
+
+    def __init__(
+        self, file: str, problems: list[Problem], *, consequence: str = "nothing was imported"
+    ) -> None:
         self.file = file
         self.problems = sorted(problems)
         n = len(self.problems)
-        super().__init__(f"{file}: {n} problem{'s' if n != 1 else ''} found; nothing was imported")
+        super().__init__(f"{file}: {n} problem{'s' if n != 1 else ''} found; {consequence}")

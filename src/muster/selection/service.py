@@ -31,7 +31,7 @@ from muster.registry.models import Person
 from muster.screening import service as screening
 from muster.selection import lifecycle, lottery, randomness
 from muster.selection.models import CallUp, Lottery, LotteryRegion
-from muster.selection.schemas_campaign import (
+from muster.selection.schemas import (
     CallUpRead,
     CommitRead,
     DrawRead,

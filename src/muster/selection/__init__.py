@@ -1,0 +1,1 @@
+"""Selection: the verifiable lottery that orders each region's eligible pool, and its audit."""
