@@ -191,14 +191,11 @@ def quota_table(engine: Engine, *, campaign_id: int) -> QuotaTable:
     )
 
 
-def quotas(conn: Connection, *, campaign_id: int, lock: bool = False) -> dict[str, tuple[int, str]]:
-    """Each region's quota and status (``lock``: hold the rows until the transaction ends, so
-    concurrent selections in one region take turns)."""
+def quotas(conn: Connection, *, campaign_id: int) -> dict[str, tuple[int, str]]:
+    """Each region's quota and status."""
     query = select(CampaignRegion.region_code, CampaignRegion.quota, CampaignRegion.status).where(
         CampaignRegion.campaign_id == campaign_id
     )
-    if lock:
-        query = query.with_for_update()
     return {str(r): (int(q), str(s)) for r, q, s in conn.execute(query)}
 
 
