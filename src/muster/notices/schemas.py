@@ -1,0 +1,118 @@
+"""Notices: the document a person is served, its verification, delivery and the office load."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+NoticeKind = Literal["first", "repeat"]
+NoticeStatus = Literal["issued", "delivered", "withdrawn"]
+Channel = Literal["in_person", "registered_mail", "electronic"]
+Verdict = Literal["genuine", "withdrawn", "forged", "altered"]
+
+# What can happen when a notice is delivered, per channel. Which outcomes count as delivered is
+# a rule of the decree (``campaign.notices.delivered_when``), never assumed.
+OUTCOMES: dict[str, tuple[str, ...]] = {
+    "in_person": ("handed_over", "refused", "not_met"),
+    "registered_mail": ("signed_for", "refused", "returned_unclaimed"),
+    "electronic": ("placed_in_account", "opened"),
+}
+
+
+class NoticeDocument(BaseModel):
+    """Everything printed on a notice; the HTML and PDF renderings show exactly these fields."""
+
+    number: int = Field(description="The notice number, unique nationally.")
+    kind: NoticeKind
+    code: str = Field(description="The verification code, grouped for reading aloud.")
+    verify_url: str = Field(description="Where anyone can check the code (also in the QR).")
+    issued_on: date
+    report_on: date
+    report_time: str = "09:00"
+    office_code: str
+    office_name: str
+    office_address: str
+    region_name: str
+    national_id: str
+    family_name: str
+    given_name: str
+    address: str
+    decree_id: str
+    decree_title: str
+    decree_version: int
+    legal_source: str
+    campaign_id: int
+    claim_within_days: int = Field(description="Days from issue within which a claim is filed.")
+    claim_deadline: date
+
+
+class NoticeRead(BaseModel):
+    number: int
+    call_up: int
+    campaign: int
+    national_id: str
+    region: str
+    office: str
+    kind: NoticeKind
+    status: NoticeStatus
+    issued_on: date
+    report_on: date
+    code: str
+    decree_version: str
+    override_reason: str | None = None
+    delivered_at: datetime | None = None
+
+
+class IssueResult(BaseModel):
+    """One batch: notices issued, call-ups released at the issue-time re-check, replacements
+    drawn, and call-ups left waiting because no office day had room."""
+
+    campaign: int
+    day: date
+    issued: int = 0
+    released: dict[str, int] = Field(default_factory=dict)  # reason → count
+    replacements: int = 0
+    overrides: int = 0
+    waiting: int = 0
+    regions: list[str] = Field(default_factory=list)
+
+
+class BacklogRow(BaseModel):
+    """One office: call-ups waiting for a notice, notices out, and its booked days ahead."""
+
+    office: str
+    region: str
+    waiting: int
+    issued: int
+    delivered: int
+    notices_today: int
+    notices_per_day: int
+    next_free_report_day: date | None
+    receptions_booked: int = Field(description="Receptions booked from the day on.")
+    receptions_per_day: int
+
+
+class VerifyResult(BaseModel):
+    """What the public verification page and ``muster notices verify`` say about a code."""
+
+    code: str
+    verdict: Verdict
+    message: str
+    number: int | None = None
+    issued_on: date | None = None
+    report_on: date | None = None
+    office: str | None = None
+    office_name: str | None = None
+    masked_national_id: str | None = None
+    mismatches: list[str] = Field(default_factory=list)
+
+
+class DeliveryRead(BaseModel):
+    notice: int
+    channel: Channel
+    outcome: str
+    attempted_at: datetime
+    counts_as_delivered: bool
+    call_up_status: str
