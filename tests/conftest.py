@@ -23,6 +23,8 @@ PG_ADMIN_URL = os.environ.get(
     "MUSTER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 TABLES = (
+    "examinations, case_notes, delivery_attempts, notices, office_days, training_weeks, "
+    "signing_keys, audit_events, "
     "call_ups, lottery_regions, lotteries, campaign_regions, campaigns, "
     "decisions, screens, decree_versions, decrees, "
     "person_changes, persons, employers, offices, regions, registry_batches"
@@ -62,6 +64,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     url: str = request.getfixturevalue("pg_url")
     with get_engine(url).begin() as conn:
         conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+        conn.execute(text("UPDATE audit_head SET seq = 0, hash = :g"), {"g": "0" * 64})
+        conn.execute(text("ALTER SEQUENCE notice_numbers RESTART"))
     return url
 
 

@@ -54,3 +54,11 @@ STUDY_KINDS = (
     "religious_school",
     "vocational_college",
 )
+
+# What can happen when a notice is delivered, per channel. Which outcomes count as delivered
+# is a rule of the decree (``campaign.notices.delivered_when``), never assumed.
+DELIVERY_OUTCOMES: dict[str, tuple[str, ...]] = {
+    "in_person": ("handed_over", "refused", "not_met"),
+    "registered_mail": ("signed_for", "refused", "returned_unclaimed"),
+    "electronic": ("placed_in_account", "opened"),
+}

@@ -267,7 +267,13 @@ def close(
     today: Annotated[str | None, typer.Option(help="Date of closing (default today).")] = None,
 ) -> None:
     """Close a campaign by a decree action; afterwards nothing can be issued under it."""
-    result = quotas.close(engine(ctx), campaign_id=campaign, by=by, today=_date(today, "--today"))
+    result = quotas.close(
+        engine(ctx),
+        campaign_id=campaign,
+        by=by,
+        today=_date(today, "--today"),
+        actor=settings(ctx).actor_name(),
+    )
     out.print(f"Campaign {result.id} closed by {result.closed_by}.")
 
 

@@ -12,14 +12,6 @@ NoticeStatus = Literal["issued", "delivered", "withdrawn"]
 Channel = Literal["in_person", "registered_mail", "electronic"]
 Verdict = Literal["genuine", "withdrawn", "forged", "altered"]
 
-# What can happen when a notice is delivered, per channel. Which outcomes count as delivered is
-# a rule of the decree (``campaign.notices.delivered_when``), never assumed.
-OUTCOMES: dict[str, tuple[str, ...]] = {
-    "in_person": ("handed_over", "refused", "not_met"),
-    "registered_mail": ("signed_for", "refused", "returned_unclaimed"),
-    "electronic": ("placed_in_account", "opened"),
-}
-
 
 class NoticeDocument(BaseModel):
     """Everything printed on a notice; the HTML and PDF renderings show exactly these fields."""

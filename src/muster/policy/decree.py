@@ -20,6 +20,7 @@ import yaml
 from pydantic import ValidationError
 
 from muster.errors import MusterError
+from muster.vocabulary import DELIVERY_OUTCOMES
 from muster.policy import yamlpos
 from muster.policy.expressions import ParamType, parse
 from muster.policy.fields import FIELDS
@@ -33,6 +34,7 @@ from muster.policy.unsat import never_holds
 from muster.policy.versions import (
     CampaignRules,
     Decree,
+    NoticeRules,
     DecreeProblem,
     Parameter,
     PriorityGroup,
@@ -216,7 +218,27 @@ def _campaign(check: Checker, spec: DecreeSpec, params: dict[str, Parameter]) ->
         if cond is not None:
             groups.append(PriorityGroup(g.id, g.title, g.reference, cond))
     c = spec.campaign
-    return CampaignRules(c.apportionment, c.min_quota, c.planned_days, tuple(groups))
+    return CampaignRules(
+        c.apportionment, c.min_quota, c.planned_days, tuple(groups), _notice_rules(check, spec)
+    )
+
+
+def _notice_rules(check: Checker, spec: DecreeSpec) -> NoticeRules:
+    """The notices block; every ``delivered_when`` entry must be a known channel and outcome."""
+    n = spec.campaign.notices
+    pairs: set[tuple[str, str]] = set()
+    for i, entry in enumerate(n.delivered_when):
+        channel, _, outcome = entry.partition(":")
+        if outcome not in DELIVERY_OUTCOMES.get(channel, ()):
+            known = "; ".join(f"{c}: {', '.join(o)}" for c, o in DELIVERY_OUTCOMES.items())
+            check.at(
+                ["campaign", "notices", "delivered_when", i],
+                f"'{entry}' is not channel:outcome of a delivery attempt (known: {known})",
+            )
+        pairs.add((channel, outcome))
+    return NoticeRules(
+        n.report_after_days, n.claim_within_days, frozenset(pairs), n.training_per_week
+    )
 
 
 def _rule_paths(spec: DecreeSpec) -> dict[str, list[str | int]]:

@@ -56,6 +56,23 @@ class PriorityGroupSpec(_Strict):
     condition: str
 
 
+class NoticeRulesSpec(_Strict):
+    """How notices under this decree are served: lead time, claim deadline, what counts as
+    delivered (``channel:outcome`` pairs), and the nation's weekly training intake."""
+
+    report_after_days: int = Field(default=3, ge=1, le=60)
+    claim_within_days: int = Field(default=7, ge=1, le=90)
+    delivered_when: list[str] = Field(
+        default_factory=lambda: [
+            "in_person:handed_over",
+            "registered_mail:signed_for",
+            "electronic:opened",
+        ],
+        min_length=1,
+    )
+    training_per_week: int | None = Field(default=None, ge=1)
+
+
 class CampaignSpec(_Strict):
     """How a campaign under this decree shares its target and orders each region's pool."""
 
@@ -63,6 +80,7 @@ class CampaignSpec(_Strict):
     min_quota: int = Field(default=0, ge=0)
     planned_days: int = Field(default=30, ge=1, le=366)
     priority_groups: list[PriorityGroupSpec] = Field(default_factory=list)
+    notices: NoticeRulesSpec = Field(default_factory=NoticeRulesSpec)
 
 
 class RuleSpec(_Strict):

@@ -75,11 +75,25 @@ class PriorityGroup:
 
 
 @dataclass(frozen=True)
+class NoticeRules:
+    """How notices are served: days from issue to report, days to file a claim, which
+    delivery attempts (``(channel, outcome)``) count as delivered, weekly training intake."""
+
+    report_after_days: int = 3
+    claim_within_days: int = 7
+    delivered_when: frozenset[tuple[str, str]] = frozenset(
+        {("in_person", "handed_over"), ("registered_mail", "signed_for"), ("electronic", "opened")}
+    )
+    training_per_week: int | None = None
+
+
+@dataclass(frozen=True)
 class CampaignRules:
     apportionment: str = "huntington-hill"
     min_quota: int = 0
     planned_days: int = 30
     priority_groups: tuple[PriorityGroup, ...] = ()
+    notices: NoticeRules = field(default_factory=NoticeRules)
 
 
 @dataclass
@@ -146,6 +160,14 @@ class Version:
                     [g.id, g.title, g.reference, " ".join(g.condition.text.split())]
                     for g in self.campaign.priority_groups
                 ],
+                "notices": {
+                    "report_after_days": self.campaign.notices.report_after_days,
+                    "claim_within_days": self.campaign.notices.claim_within_days,
+                    "delivered_when": sorted(
+                        f"{c}:{o}" for c, o in self.campaign.notices.delivered_when
+                    ),
+                    "training_per_week": self.campaign.notices.training_per_week,
+                },
             },
             "parameters": {
                 name: [

@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, insert, select, update
 
+from muster.audit import service as audit
+from muster.audit.schemas import Event
 from muster.db.clock import now
 from muster.errors import MusterError
 from muster.quotas import apportion as apportionment
@@ -142,6 +144,21 @@ def open_campaign(
                 for r, w, q in zip(regions, weights, result.seats, strict=True)
             ],
         )
+        audit.record(
+            conn,
+            Event(
+                actor=actor,
+                role="headquarters",
+                action="campaign.opened",
+                subject=f"campaign:{campaign_id}",
+                after={
+                    "target": target,
+                    "method": method,
+                    "quotas": dict(zip(regions, result.seats, strict=True)),
+                },
+                decree_version=f"{decree.id}@{version.number}",
+            ),
+        )
     return get(engine, campaign_id=campaign_id)
 
 
@@ -248,7 +265,14 @@ def close_region(conn: Connection, *, campaign_id: int, region: str) -> None:
         )
 
 
-def close(engine: Engine, *, campaign_id: int, by: str, today: date | None = None) -> CampaignRead:
+def close(
+    engine: Engine,
+    *,
+    campaign_id: int,
+    by: str,
+    today: date | None = None,
+    actor: str = "system",
+) -> CampaignRead:
     """Close a campaign by a decree action: a loaded decree version, in force, that says
     ``ends_call_up: true``. Afterwards nothing can be issued under the campaign."""
     version = screening.version_ref(engine, by)
@@ -279,5 +303,18 @@ def close(engine: Engine, *, campaign_id: int, by: str, today: date | None = Non
             update(CampaignRegion)
             .where(CampaignRegion.campaign_id == campaign_id, CampaignRegion.status == "open")
             .values(status="closed", closed_at=now())
+        )
+        audit.record(
+            conn,
+            Event(
+                actor=actor,
+                role="headquarters",
+                action="campaign.closed",
+                subject=f"campaign:{campaign_id}",
+                before={"status": campaign.status},
+                after={"status": "closed"},
+                reason=f"{version.ref} ends the call-up",
+                decree_version=version.ref,
+            ),
         )
     return get(engine, campaign_id=campaign_id)

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from muster.errors import MusterError
 from muster.registry.schemas import PERSON_COLUMNS, ColumnSpec
@@ -176,3 +176,20 @@ def latest_batch(engine: Engine) -> int:
     """The newest registry batch: screens remember it to find what changed after them."""
     with engine.connect() as conn:
         return int(conn.scalar(text("SELECT coalesce(max(id), 0) FROM registry_batches")) or 0)
+
+
+def persons_by_id(conn: Connection, *, ids: Sequence[int], columns: Sequence[str]) -> pl.DataFrame:
+    """These persons' fields (their employer's too) as they stand in the caller's
+    transaction, typed like ``person_frames``; persons not in the registry are left out."""
+    select, specs = _select(columns)
+    frames = []
+    for start in range(0, len(ids), 1_000):
+        part = ",".join(str(int(i)) for i in ids[start : start + 1_000])
+        query = text(
+            f"SELECT p.id, {', '.join(select)} FROM persons p "
+            f"LEFT JOIN employers e ON e.code = p.employer_id WHERE p.id IN ({part})"
+        )
+        frames.append(typed(list(conn.execute(query).tuples()), specs, with_id=True))
+    if not frames:
+        return typed([], specs, with_id=True)
+    return pl.concat(frames)

@@ -442,3 +442,18 @@ def eligible_ids(conn: Connection, *, decree_id: str, person_ids: Sequence[int])
         )
     ).all()
     return {int(r[0]) for r in rows}
+
+
+def decide_now(
+    conn: Connection, *, version: policy.Version, person_ids: Sequence[int], as_of: date
+) -> dict[int, tuple[str, str | None]]:
+    """Each person's decision under this version on the as-of date, on the registry data in
+    the caller's transaction (not the stored screen): ``{id: (decision, decisive ground)}``.
+    A person no longer in the registry is ``ineligible``."""
+    frame = reading.persons_by_id(conn, ids=person_ids, columns=COLUMNS)
+    decided = decide_frame(version, frame, as_of).select("id", "decision", "ground").collect()
+    found = {
+        int(i): (str(d), g)
+        for i, d, g in zip(decided["id"], decided["decision"], decided["ground"], strict=True)
+    }
+    return {int(i): found.get(int(i), ("ineligible", None)) for i in person_ids}

@@ -1,4 +1,5 @@
-"""The campaign lottery: commit, draw, replacements, lifecycle moves, fulfilment, the record.
+"""The campaign lottery: commit, draw and the published record; call-up moves, replacements
+and fulfilment live in ``callups.py`` and are offered here too.
 
 ``lottery.py`` holds the protocol (pure); this module runs it over the registry: it freezes
 each region's pool at commit, orders it at the draw, selects down the order up to the quota
@@ -13,29 +14,38 @@ import json
 import secrets
 import time
 import zlib
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-from sqlalchemy import Connection, Engine, Row, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, Row, insert, select, text, update
 
+from muster.audit import service as audit_log
+from muster.audit.schemas import Event
 from muster.db import bulk
 from muster.db.clock import Progress, now, quiet
 from muster.errors import MusterError
 from muster.policy.engine import priority_column, priority_inputs
 from muster.quotas import service as quotas
-from muster.registry.models import Person
 from muster.screening import service as screening
-from muster.selection import lifecycle, lottery, randomness
-from muster.selection.models import CallUp, Lottery, LotteryRegion
+from muster.selection import lottery, randomness
+from muster.selection.callups import (
+    RELEASE_FOR,
+    fulfilment,
+    get_callup,
+    list_callups,
+    move,
+    select_next,
+    transition,
+    unpack_order,
+)
+from muster.selection.models import Lottery, LotteryRegion
 from muster.selection.schemas import (
-    CallUpRead,
     CommitRead,
     DrawRead,
-    FulfilmentRow,
 )
 
 IDS = npt.NDArray[np.int64]
@@ -51,10 +61,6 @@ def _unpack_members(blob: bytes) -> IDS:
 
 def _pack_order(ids: IDS) -> bytes:
     return zlib.compress(ids.astype("<i4").tobytes(), 1)
-
-
-def _unpack_order(blob: bytes) -> IDS:
-    return np.frombuffer(zlib.decompress(blob), dtype="<i4").astype(np.int64)
 
 
 def _by_region(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
@@ -147,6 +153,16 @@ def commit(
         )
         if rows:
             conn.execute(insert(LotteryRegion), rows)
+        audit_log.record(
+            conn,
+            Event(
+                actor=actor,
+                role="headquarters",
+                action="lottery.committed",
+                subject=f"campaign:{campaign_id}",
+                after={"commitment": commitment, "pool_sha256": pools, "pool": pool.height},
+            ),
+        )
     return CommitRead(
         campaign=campaign_id,
         commitment=commitment,
@@ -304,6 +320,18 @@ def draw(engine: Engine, *, campaign_id: int, actor: str, progress: Progress = q
             .values(drawn_at=drawn, audit=json.dumps(audit))
         )
         quotas.set_status(conn, campaign_id=campaign_id, status="open")
+        audit_log.record(
+            conn,
+            Event(
+                actor=actor,
+                role="headquarters",
+                action="lottery.drawn",
+                subject=f"campaign:{campaign_id}",
+                before={"status": "planned"},
+                after={"status": "open", "seed": lot.seed.hex(), "selected": selected},
+                decree_version=f"{campaign.decree}@{campaign.version}",
+            ),
+        )
     return DrawRead(
         campaign=campaign_id,
         seed=lot.seed.hex(),
@@ -330,237 +358,6 @@ def _audit(
             mode="json"
         ),
     }
-
-
-def _select_next(
-    conn: Connection,
-    *,
-    campaign_id: int,
-    decree_id: str,
-    region: str,
-    replaces: int | None,
-    actor: str,
-) -> int | None:
-    """The next eligible person down the region's order, if the region has room; their
-    call-up id. The region's quota row is locked by the caller."""
-    quota, status = quotas.lock_region(conn, campaign_id=campaign_id, region=region)
-    if status != "open":
-        return None
-    active = conn.scalar(
-        select(func.count()).where(
-            CallUp.campaign_id == campaign_id,
-            CallUp.region_code == region,
-            CallUp.status.in_(lifecycle.ACTIVE),
-        )
-    )
-    if int(active or 0) >= quota:
-        return None
-    row = conn.execute(
-        select(LotteryRegion).where(
-            LotteryRegion.campaign_id == campaign_id, LotteryRegion.region_code == region
-        )
-    ).first()
-    state = row
-    if state is None or state.ordered is None:
-        return None
-    ids = _unpack_order(state.ordered)
-    position, skipped = state.next_position, state.skipped
-    chosen: int | None = None
-    while position < len(ids) and chosen is None:
-        window = [int(i) for i in ids[position : position + 64]]
-        ok = screening.eligible_ids(conn, decree_id=decree_id, person_ids=window)
-        for offset, person in enumerate(window):
-            if person in ok:
-                chosen, position = position + offset, position + offset + 1
-                break
-            skipped += 1
-        else:
-            position += len(window)
-    conn.execute(
-        update(LotteryRegion)
-        .where(LotteryRegion.campaign_id == campaign_id, LotteryRegion.region_code == region)
-        .values(next_position=position, skipped=skipped)
-    )
-    if chosen is None:
-        return None
-    priorities = json.loads(state.priorities or "[]")
-    bounds = np.cumsum(priorities)
-    at = now()
-    key = conn.execute(
-        insert(CallUp).values(
-            campaign_id=campaign_id,
-            person_id=int(ids[chosen]),
-            region_code=region,
-            position=chosen,
-            priority=int(np.searchsorted(bounds, chosen, side="right")),
-            status="selected",
-            reason=None,
-            replaces=replaces,
-            selected_at=at,
-            updated_at=at,
-            actor=actor,
-        )
-    ).inserted_primary_key
-    assert key is not None
-    return int(key[0])
-
-
-def _callup(conn: Connection, callup_id: int, *, lock: bool = False) -> Row[Any]:
-    query = select(CallUp).where(CallUp.id == callup_id)
-    if lock:
-        query = query.with_for_update()
-    row = conn.execute(query).first()
-    if row is None:
-        raise MusterError(f"no call-up {callup_id}")
-    return row
-
-
-def move(
-    engine: Engine, *, callup_id: int, to: str, reason: str | None = None, actor: str
-) -> CallUpRead:
-    """Move a call-up along its lifecycle. A release (reason required) draws a replacement
-    from the same order while the region's quota is open; an enlistment that meets the quota
-    closes the region."""
-    if to == "released" and reason not in lifecycle.RELEASE_REASONS:
-        raise MusterError(
-            f"a release needs a reason: one of {', '.join(lifecycle.RELEASE_REASONS)}"
-            + (f" (found {reason!r})" if reason else "")
-        )
-    with engine.begin() as conn:
-        head = _callup(conn, callup_id)
-        campaign = quotas.require_status(
-            conn,
-            campaign_id=head.campaign_id,
-            allowed=("open", "winding_down")
-            if to != "released"
-            else ("open", "winding_down", "closed"),
-            doing=f"move call-up {callup_id} to {to.replace('_', ' ')}",
-        )
-        # Lock the region first, then the call-up: one order for every writer, no deadlocks.
-        quota, _ = quotas.lock_region(conn, campaign_id=head.campaign_id, region=head.region_code)
-        current = _callup(conn, callup_id, lock=True)
-        lifecycle.check_move(current.status, to)
-        conn.execute(
-            update(CallUp)
-            .where(CallUp.id == callup_id)
-            .values(status=to, reason=reason, updated_at=now(), actor=actor)
-        )
-        if to == "released" and campaign.status == "open":
-            _select_next(
-                conn,
-                campaign_id=current.campaign_id,
-                decree_id=campaign.decree_id,
-                region=current.region_code,
-                replaces=callup_id,
-                actor=actor,
-            )
-        if to == "enlisted":
-            enlisted = conn.scalar(
-                select(func.count()).where(
-                    CallUp.campaign_id == current.campaign_id,
-                    CallUp.region_code == current.region_code,
-                    CallUp.status == "enlisted",
-                )
-            )
-            if int(enlisted or 0) >= quota:
-                quotas.close_region(
-                    conn, campaign_id=current.campaign_id, region=current.region_code
-                )
-    return get_callup(engine, callup_id=callup_id)
-
-
-def get_callup(engine: Engine, *, callup_id: int) -> CallUpRead:
-    rows = list_callups(engine, ids=[callup_id])
-    if not rows:
-        raise MusterError(f"no call-up {callup_id}")
-    return rows[0]
-
-
-def list_callups(
-    engine: Engine,
-    *,
-    campaign_id: int | None = None,
-    ids: list[int] | None = None,
-    region: str | None = None,
-    status: str | None = None,
-    limit: int | None = None,
-) -> list[CallUpRead]:
-    query = (
-        select(CallUp, Person.national_id)
-        .join(Person, Person.id == CallUp.person_id)
-        .order_by(CallUp.id)
-    )
-    if campaign_id is not None:
-        query = query.where(CallUp.campaign_id == campaign_id)
-    if ids is not None:
-        query = query.where(CallUp.id.in_(ids))
-    if region is not None:
-        query = query.where(CallUp.region_code == region)
-    if status is not None:
-        query = query.where(CallUp.status == status)
-    if limit is not None:
-        query = query.limit(limit)
-    with engine.connect() as conn:
-        return [
-            CallUpRead(
-                id=c.id,
-                campaign=c.campaign_id,
-                national_id=c.national_id,
-                region=c.region_code,
-                position=c.position,
-                priority=c.priority,
-                status=c.status,
-                reason=c.reason,
-                replaces=c.replaces,
-            )
-            for c in conn.execute(query)
-        ]
-
-
-def fulfilment(engine: Engine, *, campaign_id: int) -> list[FulfilmentRow]:
-    """Per region: quota, region status, call-ups by state, what is left of the order."""
-    with engine.connect() as conn:
-        quotas.require_status(
-            conn,
-            campaign_id=campaign_id,
-            allowed=("planned", *quotas.ACTIVE, "closed"),
-            doing="show fulfilment",
-        )
-        quota = quotas.quotas(conn, campaign_id=campaign_id)
-        counts: dict[str, Counter[str]] = defaultdict(Counter)
-        for region, state, n in conn.execute(
-            select(CallUp.region_code, CallUp.status, func.count())
-            .where(CallUp.campaign_id == campaign_id)
-            .group_by(CallUp.region_code, CallUp.status)
-        ):
-            counts[str(region)][str(state)] = int(n)
-        orders = {
-            str(r): (int(size), int(pos), int(sk))
-            for r, size, pos, sk in conn.execute(
-                select(
-                    LotteryRegion.region_code,
-                    LotteryRegion.size,
-                    LotteryRegion.next_position,
-                    LotteryRegion.skipped,
-                ).where(LotteryRegion.campaign_id == campaign_id)
-            )
-        }
-    rows = []
-    for region, (q, status) in sorted(quota.items()):
-        by_state = {s: counts[region].get(s, 0) for s in lifecycle.STATES}
-        size, position, skipped = orders.get(region, (0, 0, 0))
-        rows.append(
-            FulfilmentRow(
-                region=region,
-                quota=q,
-                status=status,
-                by_state=by_state,
-                active=sum(v for k, v in by_state.items() if k in lifecycle.ACTIVE),
-                skipped=skipped,
-                order_left=size - position,
-            )
-        )
-    return rows
 
 
 def write_record(
@@ -597,7 +394,7 @@ def write_record(
     frames = []
     for region in regions:
         assert region.ordered is not None
-        ids = _unpack_order(region.ordered)
+        ids = unpack_order(region.ordered)
         names = lottery.pseudonyms(lot.pseudonym_key, [nid[int(i)] for i in ids])
         bounds = np.cumsum(json.loads(region.priorities or "[]"))
         frames.append(
@@ -676,3 +473,18 @@ def forget_campaigns(engine: Engine) -> None:
     with engine.begin() as conn:
         for table in ("call_ups", "lottery_regions", "lotteries", "campaign_regions", "campaigns"):
             conn.execute(text(f"DELETE FROM {table}"))
+
+
+__all__ = [
+    "RELEASE_FOR",
+    "commit",
+    "draw",
+    "forget_campaigns",
+    "fulfilment",
+    "get_callup",
+    "list_callups",
+    "move",
+    "select_next",
+    "transition",
+    "write_record",
+]
