@@ -1,0 +1,1 @@
+"""The audit log: one tamper-evident chain of every state change."""

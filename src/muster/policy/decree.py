@@ -20,7 +20,6 @@ import yaml
 from pydantic import ValidationError
 
 from muster.errors import MusterError
-from muster.vocabulary import DELIVERY_OUTCOMES
 from muster.policy import yamlpos
 from muster.policy.expressions import ParamType, parse
 from muster.policy.fields import FIELDS
@@ -34,13 +33,14 @@ from muster.policy.unsat import never_holds
 from muster.policy.versions import (
     CampaignRules,
     Decree,
-    NoticeRules,
     DecreeProblem,
+    NoticeRules,
     Parameter,
     PriorityGroup,
     Rule,
     Version,
 )
+from muster.vocabulary import DELIVERY_OUTCOMES
 
 MAX_RULES = 63
 __all__ = [

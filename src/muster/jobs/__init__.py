@@ -1,0 +1,1 @@
+"""Background jobs: notice batches, PDFs and replacements through a queue workers share."""
