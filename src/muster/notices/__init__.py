@@ -1,1 +1,1 @@
-"""What follows a draw: notices served within office capacity, delivery, reporting, the medical board."""
+"""What follows a draw: notices within office capacity, delivery, reporting, examination."""

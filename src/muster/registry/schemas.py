@@ -141,6 +141,19 @@ class GenerateResult(BaseModel):
     batch_id: int
 
 
+class OfficeRead(BaseModel):
+    """An office and what it can do in a day."""
+
+    code: str
+    name: str
+    region: str
+    district: str | None
+    address: str
+    notices_per_day: int
+    receptions_per_day: int
+    exams_per_day: int
+
+
 class Stats(BaseModel):
     """Counts over the registry, as printed by ``muster registry stats``."""
 

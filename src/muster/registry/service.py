@@ -24,16 +24,18 @@ from muster.errors import InputFileError, MusterError
 from muster.registry import files, reading
 from muster.registry.generate import CHUNK, Generator
 from muster.registry.geography import offices
-from muster.registry.models import Person, PersonChange, Region, RegistryBatch
+from muster.registry.models import Office, Person, PersonChange, Region, RegistryBatch
 from muster.registry.schemas import (
     TABLES,
     GenerateResult,
     ImportResult,
+    OfficeRead,
     PersonChangeRead,
     Stats,
     TableName,
 )
 from muster.registry.validate import validate
+from muster.vocabulary import FITNESS
 
 KEYS: dict[str, str] = {
     "regions": "code",
@@ -386,3 +388,75 @@ def daily_capacity(engine: Engine) -> dict[str, int]:
 def region_names(engine: Engine) -> dict[str, str]:
     with engine.connect() as conn:
         return {str(c): str(n) for c, n in conn.execute(text("SELECT code, name FROM regions"))}
+
+
+def list_offices(engine: Engine) -> list[OfficeRead]:
+    """Every office with its daily capacities, by code."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(Office).order_by(Office.code)).all()
+    return [
+        OfficeRead(
+            code=r.code,
+            name=r.name,
+            region=r.region_code,
+            district=r.district,
+            address=r.address,
+            notices_per_day=r.notices_per_day,
+            receptions_per_day=r.receptions_per_day,
+            exams_per_day=r.exams_per_day,
+        )
+        for r in rows
+    ]
+
+
+def record_fitness(
+    conn: Connection,
+    *,
+    person_id: int,
+    fitness: str,
+    unfit_until: date | None,
+    actor: str,
+    source: str,
+) -> dict[str, list[str | None]]:
+    """A medical board's finding as a registry correction, in the caller's transaction: the
+    person's fitness (and "temporarily unfit until") change in a batch of its own, with the
+    change in the person's history, so the next incremental screen sees it. The changes."""
+    if fitness not in FITNESS:
+        raise MusterError(f"fitness: {fitness!r} is not a category (expected {', '.join(FITNESS)})")
+    if (fitness == "G") != (unfit_until is not None):
+        raise MusterError(
+            "fitness G (temporarily unfit) needs --until DATE; other categories take no date"
+        )
+    old = conn.execute(
+        select(Person.fitness, Person.unfit_until).where(Person.id == person_id)
+    ).first()
+    if old is None:
+        raise MusterError(f"no person with id {person_id} in the registry")
+    changes: dict[str, list[str | None]] = {}
+    if old.fitness != fitness:
+        changes["fitness"] = [old.fitness, fitness]
+    if old.unfit_until != unfit_until:
+        changes["unfit_until"] = [
+            None if old.unfit_until is None else str(old.unfit_until),
+            None if unfit_until is None else unfit_until.isoformat(),
+        ]
+    if not changes:
+        return changes
+    batch = _start_batch(conn, kind="medical", source=source, actor=actor)
+    at = now()
+    conn.execute(
+        update(Person)
+        .where(Person.id == person_id)
+        .values(fitness=fitness, unfit_until=unfit_until, batch_id=batch, updated_at=at)
+    )
+    conn.execute(
+        insert(PersonChange).values(
+            person_id=person_id,
+            batch_id=batch,
+            changed_at=at,
+            actor=actor,
+            changes=json.dumps(changes, ensure_ascii=False),
+        )
+    )
+    _finish_batch(conn, batch, inserted=0, updated=1)
+    return changes

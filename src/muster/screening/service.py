@@ -451,9 +451,9 @@ def decide_now(
     the caller's transaction (not the stored screen): ``{id: (decision, decisive ground)}``.
     A person no longer in the registry is ``ineligible``."""
     frame = reading.persons_by_id(conn, ids=person_ids, columns=COLUMNS)
-    decided = decide_frame(version, frame, as_of).select("id", "decision", "ground").collect()
+    decided = decide_frame(version, frame, as_of).collect()
     found = {
         int(i): (str(d), g)
-        for i, d, g in zip(decided["id"], decided["decision"], decided["ground"], strict=True)
+        for i, d, g in zip(frame["id"], decided["decision"], decided["ground"], strict=True)
     }
     return {int(i): found.get(int(i), ("ineligible", None)) for i in person_ids}

@@ -1,0 +1,355 @@
+"""After a notice is issued: delivery by recorded attempts, reporting, no-shows (a repeat
+notice and a case note, nothing else), the medical board, and releases that withdraw notices."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, insert, select, update
+
+from muster.audit import service as audit
+from muster.audit.schemas import Event
+from muster.db.clock import now
+from muster.errors import MusterError
+from muster.notices.models import (
+    CaseNote,
+    DeliveryAttempt,
+    Examination,
+    Notice,
+)
+from muster.notices.schemas import (
+    DeliveryRead,
+)
+from muster.policy.versions import Version
+from muster.quotas import service as quotas
+from muster.registry import service as registry
+from muster.screening import service as screening
+from muster.selection import service as selection
+from muster.selection.models import CallUp
+from muster.selection.schemas import CallUpRead
+from muster.vocabulary import DELIVERY_OUTCOMES
+
+CHUNK = 2_000
+PUBLIC_URL = "http://127.0.0.1:8000"
+
+
+# --- after issue: delivery, reporting, no-shows, the medical board ------------------------
+
+
+def _notice(conn: Connection, number: int) -> Any:
+    row = conn.execute(select(Notice).where(Notice.number == number)).first()
+    if row is None:
+        raise MusterError(f"no notice number {number}")
+    return row
+
+
+def version_of(engine: Engine, ref: str, day: date) -> Version:
+    decree_id = ref.split("@", 1)[0]
+    return screening.stored_decree(engine, decree_id).in_force(day)
+
+
+def deliver(
+    engine: Engine,
+    *,
+    number: int,
+    channel: str,
+    outcome: str,
+    actor: str,
+    role: str = "regional_officer",
+    at: datetime | None = None,
+    note: str | None = None,
+) -> DeliveryRead:
+    """Record one delivery attempt. The notice counts as delivered, and the call-up becomes
+    notified, only when the decree in force says this channel's outcome counts."""
+    if channel not in DELIVERY_OUTCOMES:
+        raise MusterError(
+            f"channel: {channel!r} is not a delivery channel "
+            f"(expected {', '.join(DELIVERY_OUTCOMES)})"
+        )
+    if outcome not in DELIVERY_OUTCOMES[channel]:
+        raise MusterError(
+            f"outcome: {outcome!r} is not an outcome of {channel} "
+            f"(expected {', '.join(DELIVERY_OUTCOMES[channel])})"
+        )
+    at = at or now()
+    with engine.connect() as conn:
+        head = _notice(conn, number)
+    rules = version_of(engine, head.decree_version, at.date()).campaign.notices
+    counts = (channel, outcome) in rules.delivered_when
+    with engine.begin() as conn:
+        journal: list[Event] = []
+        quotas.lock_region(conn, campaign_id=head.campaign_id, region=head.region_code)
+        n = _notice(conn, number)
+        if n.status == "withdrawn":
+            raise MusterError(
+                f"notice {number} was withdrawn ({n.withdrawn_reason}); it is not to be delivered"
+            )
+        conn.execute(
+            insert(DeliveryAttempt).values(
+                notice_number=number,
+                channel=channel,
+                outcome=outcome,
+                counts=counts,
+                attempted_at=at,
+                note=note,
+                actor=actor,
+            )
+        )
+        journal.append(
+            Event(
+                actor=actor,
+                role=role,
+                action="notice.delivery_attempted",
+                subject=f"call_up:{n.call_up_id}",
+                after={
+                    "notice": number,
+                    "channel": channel,
+                    "outcome": outcome,
+                    "counts_as_delivered": counts,
+                },
+                reason=note,
+                decree_version=n.decree_version,
+            )
+        )
+        if counts and n.status == "issued":
+            conn.execute(
+                update(Notice)
+                .where(Notice.number == number)
+                .values(status="delivered", delivered_at=at)
+            )
+            selection.transition(
+                conn,
+                callup_id=n.call_up_id,
+                to="notified",
+                reason=f"notice {number}: {channel} {outcome.replace('_', ' ')}",
+                actor=actor,
+                role=role,
+                decree_version=n.decree_version,
+                journal=journal,
+            )
+        audit.record_many(conn, journal)
+        state = conn.scalar(select(CallUp.status).where(CallUp.id == n.call_up_id))
+    return DeliveryRead(
+        notice=number,
+        channel=channel,
+        outcome=outcome,
+        attempted_at=at,
+        counts_as_delivered=counts,
+        call_up_status=str(state),
+    )
+
+
+def move(
+    engine: Engine,
+    *,
+    callup_id: int,
+    to: str,
+    reason: str | None = None,
+    actor: str,
+    role: str = "regional_officer",
+) -> CallUpRead:
+    """A lifecycle move that also keeps the notices true: a release withdraws the call-up's
+    notices not yet answered, so the public check says "withdrawn"."""
+    with engine.begin() as conn:
+        journal: list[Event] = []
+        _move(
+            conn, callup_id=callup_id, to=to, reason=reason, actor=actor, role=role, journal=journal
+        )
+        audit.record_many(conn, journal)
+    return selection.get_callup(engine, callup_id=callup_id)
+
+
+def _move(
+    conn: Connection,
+    *,
+    callup_id: int,
+    to: str,
+    reason: str | None,
+    actor: str,
+    role: str,
+    journal: list[Event],
+    decree_version: str | None = None,
+) -> int | None:
+    replacement = selection.transition(
+        conn,
+        callup_id=callup_id,
+        to=to,
+        reason=reason,
+        actor=actor,
+        role=role,
+        decree_version=decree_version,
+        journal=journal,
+    )
+    if to == "released":
+        withdrawn = conn.execute(
+            update(Notice)
+            .where(Notice.call_up_id == callup_id, Notice.status.in_(("issued", "delivered")))
+            .values(status="withdrawn", withdrawn_reason=reason)
+            .returning(Notice.number)
+        ).all()
+        for (number,) in withdrawn:
+            journal.append(
+                Event(
+                    actor=actor,
+                    role=role,
+                    action="notice.withdrawn",
+                    subject=f"call_up:{callup_id}",
+                    after={"notice": int(number)},
+                    reason=reason,
+                    decree_version=decree_version,
+                )
+            )
+    return replacement
+
+
+def report(
+    engine: Engine, *, callup_id: int, actor: str, role: str = "regional_officer"
+) -> CallUpRead:
+    """The person came to the office."""
+    return move(
+        engine,
+        callup_id=callup_id,
+        to="reported",
+        reason="reported at the office",
+        actor=actor,
+        role=role,
+    )
+
+
+def no_shows(
+    engine: Engine, *, campaign_id: int, day: date, actor: str, role: str = "regional_officer"
+) -> list[int]:
+    """Every notified call-up whose report day has passed without reporting becomes a
+    no-show with a case note; the next ``issue`` serves a lawful repeat notice. Nothing else
+    follows from a no-show. The call-up ids."""
+    last = (
+        select(Notice.call_up_id, func.max(Notice.report_on).label("report_on"))
+        .where(Notice.campaign_id == campaign_id, Notice.status == "delivered")
+        .group_by(Notice.call_up_id)
+        .subquery()
+    )
+    with engine.connect() as conn:
+        ids = [
+            int(i)
+            for i in conn.scalars(
+                select(CallUp.id)
+                .join(last, last.c.call_up_id == CallUp.id)
+                .where(CallUp.status == "notified", last.c.report_on < day)
+                .order_by(CallUp.id)
+            )
+        ]
+    for callup in ids:
+        with engine.begin() as conn:
+            journal: list[Event] = []
+            selection.transition(
+                conn,
+                callup_id=callup,
+                to="no_show",
+                reason=f"did not report by {day}",
+                actor=actor,
+                role=role,
+                journal=journal,
+            )
+            conn.execute(
+                insert(CaseNote).values(
+                    call_up_id=callup,
+                    at=now(),
+                    actor=actor,
+                    text=f"Did not report by {day}. A repeat notice is due; no other measure "
+                    "applies.",
+                )
+            )
+            audit.record_many(conn, journal)
+    return ids
+
+
+def head_person(conn: Connection, callup_id: int) -> int:
+    found = conn.scalar(select(CallUp.person_id).where(CallUp.id == callup_id))
+    if found is None:
+        raise MusterError(f"no call-up {callup_id}")
+    return int(found)
+
+
+def examine(
+    engine: Engine,
+    *,
+    callup_id: int,
+    fitness: str,
+    on: date,
+    actor: str,
+    unfit_until: date | None = None,
+    role: str = "medical_board",
+) -> str:
+    """The medical board's finding: recorded in the registry (with history), the call-up
+    examined, and the person re-decided under the decree in force that day. Unfit, or
+    temporarily unfit, or otherwise no longer eligible → released and replaced. The outcome:
+    ``fit`` or the release reason."""
+    head = selection.get_callup(engine, callup_id=callup_id)
+    campaign = quotas.get(engine, campaign_id=head.campaign)
+    version = screening.stored_decree(engine, campaign.decree).in_force(on)
+    ref = f"{version.decree}@{version.number}"
+    with engine.begin() as conn:
+        journal: list[Event] = []
+        person_id = int(head_person(conn, callup_id))
+        _move(
+            conn,
+            callup_id=callup_id,
+            to="examined",
+            reason=f"fitness {fitness}",
+            actor=actor,
+            role=role,
+            journal=journal,
+            decree_version=ref,
+        )
+        changes = registry.record_fitness(
+            conn,
+            person_id=person_id,
+            fitness=fitness,
+            unfit_until=unfit_until,
+            actor=actor,
+            source=f"medical board, call-up {callup_id}",
+        )
+        decision, ground = screening.decide_now(
+            conn, version=version, person_ids=[person_id], as_of=on
+        )[person_id]
+        if decision == "eligible":
+            outcome = "fit"
+        else:
+            outcome = {"D": "unfit", "G": "deferred"}.get(fitness, selection.RELEASE_FOR[decision])
+            _move(
+                conn,
+                callup_id=callup_id,
+                to="released",
+                reason=f"{outcome}: medical board found fitness {fitness}"
+                + (f" until {unfit_until}" if unfit_until else "")
+                + f"; {decision} ({ground or 'no ground'})",
+                actor=actor,
+                role=role,
+                journal=journal,
+                decree_version=ref,
+            )
+        conn.execute(
+            insert(Examination).values(
+                call_up_id=callup_id,
+                person_id=person_id,
+                examined_on=on,
+                fitness=fitness,
+                unfit_until=unfit_until,
+                outcome=outcome,
+                actor=actor,
+            )
+        )
+        journal.append(
+            Event(
+                actor=actor,
+                role=role,
+                action="medical.examined",
+                subject=f"call_up:{callup_id}",
+                before={k: v[0] for k, v in changes.items()},
+                after={"fitness": fitness, "unfit_until": unfit_until, "outcome": outcome},
+                decree_version=ref,
+            )
+        )
+        audit.record_many(conn, journal)
+    return outcome
