@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -9,7 +10,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from muster.cli.common import err, out, report_input_error
+from muster.audit import service as audit_log
+from muster.cli.common import engine, err, out, report_input_error
 from muster.errors import InputFileError
 from muster.selection import lottery_file, plots, randomness
 from muster.selection.schemas import LotteryAudit
@@ -166,3 +168,57 @@ def _print_audit(audit: LotteryAudit, file: Path) -> None:
             f"trend in {escape(audit.key)} and for differences between its groups, nothing else.",
             highlight=False,
         )
+
+
+@app.command()
+def verify(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Re-walk the audit log's hash chain; name every edited, deleted, inserted or reordered
+    event. Exit 1 when the log was tampered with."""
+    report = audit_log.verify(engine(ctx))
+    if as_json:
+        typer.echo(report.model_dump_json(indent=2))
+    elif report.ok:
+        out.print(
+            f"[green]The audit log verifies[/]: {report.events:,} events, head "
+            f"{report.head_seq} {report.head_hash[:16]}…"
+        )
+    else:
+        err.print(f"[bold red]The audit log was tampered with[/]: {len(report.problems)} problems")
+        for p in report.problems[:MAX_GROUPS_SHOWN]:
+            err.print(f"  event {p.seq}: {p.kind}: {escape(p.message)}", highlight=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def log(
+    ctx: typer.Context,
+    subject: Annotated[
+        str | None, typer.Option(help="Only events about this subject, e.g. call_up:42.")
+    ] = None,
+    action: Annotated[
+        str | None, typer.Option(help="Only these actions, e.g. notice.* or callup.released.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The latest audit events: who did what, to what, when, why, under which decree."""
+    rows = audit_log.events(engine(ctx), subject=subject, action=action, limit=limit)
+    if as_json:
+        typer.echo(json.dumps([r.model_dump(mode="json") for r in rows], indent=2))
+        return
+    grid = Table("seq", "time", "actor", "role", "action", "subject", "reason")
+    for r in rows:
+        grid.add_row(
+            str(r.seq),
+            r.at.isoformat(timespec="seconds"),
+            escape(r.actor),
+            r.role,
+            r.action,
+            r.subject,
+            escape(r.reason or ""),
+        )
+    out.print(grid)

@@ -14,6 +14,7 @@ from rich.table import Table
 from muster.cli.common import engine, err, out, progress_bar, settings
 from muster.cli.decree import _date
 from muster.errors import MusterError
+from muster.notices import service as notices
 from muster.quotas import service as quotas
 from muster.selection import lifecycle, lottery
 from muster.selection import service as selection
@@ -252,8 +253,9 @@ def move(
         typer.Option(help="Release reason: " + ", ".join(lifecycle.RELEASE_REASONS)),
     ] = None,
 ) -> None:
-    """Move a call-up along its lifecycle; a release draws the next person in the order."""
-    result = selection.move(
+    """Move a call-up along its lifecycle; a release withdraws its notices and draws the
+    next person in the order."""
+    result = notices.move(
         engine(ctx), callup_id=callup, to=to, reason=reason, actor=settings(ctx).actor_name()
     )
     out.print(f"Call-up {result.id} ({result.national_id}) is now {result.status}.")

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from muster.cli.common import engine, err, out, progress_bar, report_input_error, settings
 from muster.errors import InputFileError
+from muster.notices import service as notices
 from muster.registry import service as registry
 from muster.registry.schemas import Stats, TableName
 from muster.screening import service as screening
@@ -58,6 +59,7 @@ def generate(
         ) from None
     eng = engine(ctx)
     if replace:  # campaigns and decisions describe the persons about to be replaced
+        notices.forget(eng)
         selection.forget_campaigns(eng)
         screening.forget_decisions(eng)
     with progress_bar() as bar:

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, and_, func, insert, literal, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from muster.audit import service as audit
@@ -124,46 +124,45 @@ def _waiting(
 ) -> list[Any]:
     """Call-ups of the region that need a notice, in priority and lottery order: selected
     without a notice, or after a no-show whose last notice was delivered and has passed."""
-    last = (
-        select(Notice.call_up_id, func.max(Notice.sequence).label("sequence"))
-        .where(Notice.campaign_id == campaign_id, Notice.region_code == region)
-        .group_by(Notice.call_up_id)
-        .subquery()
+    columns = (
+        CallUp.id,
+        CallUp.person_id,
+        CallUp.priority,
+        CallUp.position,
+        Person.national_id,
+        Person.district,
     )
-    latest = (
-        select(Notice.call_up_id, Notice.sequence, Notice.status, Notice.report_on)
-        .join(
-            last, and_(last.c.call_up_id == Notice.call_up_id, last.c.sequence == Notice.sequence)
-        )
-        .subquery()
-    )
-    query = (
-        select(
-            CallUp.id,
-            CallUp.person_id,
-            CallUp.status,
-            Person.national_id,
-            Person.district,
-            func.coalesce(latest.c.sequence, 0).label("sequence"),
-        )
+    mine = (CallUp.campaign_id == campaign_id, CallUp.region_code == region)
+    skip = (Person.district.not_in(sorted(full)),) if full else ()
+    first = (
+        select(*columns, literal(0).label("sequence"))
         .join(Person, Person.id == CallUp.person_id)
-        .outerjoin(latest, latest.c.call_up_id == CallUp.id)
-        .where(
-            CallUp.campaign_id == campaign_id,
-            CallUp.region_code == region,
-            (
-                (CallUp.status == "selected") & latest.c.sequence.is_(None)
-                | (CallUp.status == "no_show")
-                & (latest.c.status == "delivered")
-                & (latest.c.report_on < day)
-            ),
-        )
+        .where(*mine, *skip, CallUp.status == "selected")
+        .where(~select(Notice.number).where(Notice.call_up_id == CallUp.id).exists())
         .order_by(CallUp.priority, CallUp.position)
         .limit(limit)
     )
-    if full:
-        query = query.where(Person.district.not_in(sorted(full)))
-    return list(conn.execute(query))
+    rows = list(conn.execute(first))
+    last = (
+        select(Notice.call_up_id, func.max(Notice.sequence).label("sequence"))
+        .join(CallUp, CallUp.id == Notice.call_up_id)
+        .where(*mine, CallUp.status == "no_show")
+        .group_by(Notice.call_up_id)
+        .subquery()
+    )
+    repeat = (
+        select(*columns, Notice.sequence)
+        .join(Person, Person.id == CallUp.person_id)
+        .join(last, last.c.call_up_id == CallUp.id)
+        .join(
+            Notice,
+            and_(Notice.call_up_id == CallUp.id, Notice.sequence == last.c.sequence),
+        )
+        .where(*mine, *skip, Notice.status == "delivered", Notice.report_on < day)
+    )
+    rows += list(conn.execute(repeat))
+    rows.sort(key=lambda r: (r.priority, r.position))
+    return rows[:limit]
 
 
 def _offices_of(region: str, offices: list[OfficeRead]) -> dict[str, OfficeRead]:
