@@ -71,7 +71,7 @@ def plain_insert(engine, n: int) -> None:  # type: ignore[no-untyped-def]
             )
         )
         conn.exec_driver_sql(
-            "INSERT INTO plain_notices VALUES (%s)" % ", ".join(["?"] * 6)
+            "INSERT INTO plain_notices VALUES (?, ?, ?, ?, ?, ?)"
             if engine.dialect.name == "sqlite"
             else "INSERT INTO plain_notices VALUES (%s, %s, %s, %s, %s, %s)",
             rows,

@@ -43,8 +43,7 @@ from muster.screening import service as screening
 from muster.selection import service as selection
 from muster.selection.models import CallUp
 
-CHUNK = 2_000
-PUBLIC_URL = "http://127.0.0.1:8000"
+CHUNK = 5_000
 
 
 # --- keys -------------------------------------------------------------------------------
