@@ -13,6 +13,7 @@ from muster.cli.common import engine, err, out, settings
 from muster.config import get_settings
 from muster.db.engine import current_revision
 from muster.errors import MusterError
+from muster.notices import service as notices_service
 from muster.quotas import service as quotas_service
 from muster.registry import service as registry_service
 from muster.screening import service as screening_service
@@ -31,6 +32,7 @@ class MusterGroup(TyperGroup):
 
 SAMPLE_DECREE = Path(__file__).resolve().parents[3] / "decrees" / "partial-mobilization-2022.yaml"
 DEMO_AS_OF = "2022-10-10"
+DEMO_ISSUE_DAY = "2022-10-11"
 
 app = typer.Typer(
     cls=MusterGroup,
@@ -107,10 +109,24 @@ def demo(
     record = Path("demo-out") / f"draw-campaign-{opened}.json"
     campaign.draw(ctx, campaign=opened, record=record, as_json=False)
     campaign.verify(record=record, as_json=False)
+    out.print("\nThe first day's notices, each person re-decided on the day:")
+    notices.issue(
+        ctx,
+        campaign=opened,
+        day=DEMO_ISSUE_DAY,
+        region=None,
+        limit=None,
+        override=None,
+        as_json=False,
+    )
+    first = notices_service.list_notices(eng, campaign_id=opened, limit=1)
+    if first:
+        notices.verify(ctx, code=first[0].code, report_date=None, national_id=None, as_json=False)
     count = registry_service.count_persons(eng)
     out.print(
         f"Done: {count:,} persons screened into {eng.url.render_as_string()}, campaign "
-        f"{opened} drawn. Next: `muster explain NATIONAL_ID --as-of {DEMO_AS_OF}`, "
+        f"{opened} drawn, its first notices issued. Next: `muster explain NATIONAL_ID --as-of "
+        f"{DEMO_AS_OF}`, `muster notices backlog --campaign {opened} --day {DEMO_ISSUE_DAY}`, "
         f"`muster campaign fulfilment {opened}`, `muster decree diff "
         "partial-mobilization-2022@1 partial-mobilization-2022@4`."
     )
