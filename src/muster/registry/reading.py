@@ -189,7 +189,7 @@ def persons_by_id(conn: Connection, *, ids: Sequence[int], columns: Sequence[str
             f"SELECT p.id, {', '.join(select)} FROM persons p "
             f"LEFT JOIN employers e ON e.code = p.employer_id WHERE p.id IN ({part})"
         )
-        frames.append(typed(list(conn.execute(query).tuples()), specs, with_id=True))
+        frames.append(typed([tuple(r) for r in conn.execute(query)], specs, with_id=True))
     if not frames:
         return typed([], specs, with_id=True)
     return pl.concat(frames)
