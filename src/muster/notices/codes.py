@@ -15,7 +15,6 @@ import re
 import struct
 from dataclasses import dataclass
 from datetime import date, timedelta
-from hashlib import sha256
 
 from muster.errors import MusterError
 
@@ -64,7 +63,7 @@ class Decoded:
 
 
 def tag(key: bytes, signed: Signed) -> bytes:
-    return hmac.new(key, signed.content(), sha256).digest()[:TAG_BYTES]
+    return hmac.digest(key, signed.content(), "sha256")[:TAG_BYTES]
 
 
 def encode(*, key_id: int, key: bytes, signed: Signed) -> str:
