@@ -17,8 +17,9 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from muster.audit import service as audit
 from muster.audit.schemas import Event
@@ -123,19 +124,29 @@ def _waiting(
     conn: Connection, *, campaign_id: int, region: str, day: date, limit: int, full: set[str]
 ) -> list[Any]:
     """Call-ups of the region that need a notice, in priority and lottery order: selected
-    without a notice, or after a no-show whose last notice was delivered and has passed."""
-    last = (
-        select(Notice.call_up_id, func.max(Notice.sequence).label("sequence"))
-        .where(Notice.campaign_id == campaign_id, Notice.region_code == region)
-        .group_by(Notice.call_up_id)
-        .subquery()
+    without a notice, or after a no-show whose last notice was delivered and has passed.
+
+    Each call-up's notices are looked up through the index on ``call_up_id`` (correlated
+    subqueries), so the plan stays linear even before the planner has statistics for
+    freshly drawn call-ups or freshly issued notices."""
+    sequence = (
+        select(func.max(Notice.sequence))
+        .where(Notice.call_up_id == CallUp.id)
+        .correlate(CallUp)
+        .scalar_subquery()
     )
-    latest = (
-        select(Notice.call_up_id, Notice.sequence, Notice.status, Notice.report_on)
-        .join(
-            last, and_(last.c.call_up_id == Notice.call_up_id, last.c.sequence == Notice.sequence)
+    has_notice = select(Notice.number).where(Notice.call_up_id == CallUp.id).correlate(CallUp)
+    last = aliased(Notice)
+    repeat_due = (
+        select(last.number)
+        .where(
+            last.call_up_id == CallUp.id,
+            last.sequence == sequence,
+            last.status == "delivered",
+            last.report_on < day,
         )
-        .subquery()
+        .correlate(CallUp)
+        .exists()
     )
     query = (
         select(
@@ -144,19 +155,14 @@ def _waiting(
             CallUp.status,
             Person.national_id,
             Person.district,
-            func.coalesce(latest.c.sequence, 0).label("sequence"),
+            func.coalesce(sequence, 0).label("sequence"),
         )
         .join(Person, Person.id == CallUp.person_id)
-        .outerjoin(latest, latest.c.call_up_id == CallUp.id)
         .where(
             CallUp.campaign_id == campaign_id,
             CallUp.region_code == region,
-            (
-                (CallUp.status == "selected") & latest.c.sequence.is_(None)
-                | (CallUp.status == "no_show")
-                & (latest.c.status == "delivered")
-                & (latest.c.report_on < day)
-            ),
+            (CallUp.status == "selected") & ~has_notice.exists()
+            | (CallUp.status == "no_show") & repeat_due,
         )
         .order_by(CallUp.priority, CallUp.position)
         .limit(limit)
