@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from muster.cli import apportion, audit, campaign, decree, registry, screening
+from muster.cli import apportion, audit, campaign, decree, jobs, registry, screening
 from muster.cli.common import engine, err, out, settings
 from muster.config import get_settings
 from muster.db.engine import current_revision
@@ -43,9 +43,11 @@ app.add_typer(decree.app, name="decree")
 app.add_typer(campaign.app, name="campaign")
 app.add_typer(campaign.lottery_app, name="lottery")
 app.add_typer(audit.app, name="audit")
+app.add_typer(jobs.app, name="jobs")
 app.command()(screening.screen)
 app.command()(screening.explain)
 app.command()(apportion.apportion)
+app.command()(jobs.worker)
 
 
 @app.callback()
