@@ -1,0 +1,1 @@
+"""Notices: the document a person is served, its verification, delivery and the office load."""

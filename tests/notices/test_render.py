@@ -1,0 +1,202 @@
+"""The notice document: what its HTML page shows, and its QR code."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+from html.parser import HTMLParser
+
+import segno
+from PIL import Image
+
+from muster.notices.render import notice_html, qr_png, qr_svg
+from muster.notices.schemas import NoticeDocument
+
+URL = "https://verify.muster.example/n/AEAQAAAABNQAZJUF6CQNSK4ZUQ3AE"
+
+
+def notice(**changes: object) -> NoticeDocument:
+    fields: dict[str, object] = {
+        "number": 1234567,
+        "kind": "first",
+        "code": "AEAQ-AAAA-BNQA-ZJUF-6CQN-SK4Z-UQ3A-E",
+        "verify_url": URL,
+        "issued_on": date(2022, 9, 25),
+        "report_on": date(2022, 9, 28),
+        "report_time": "10:30",
+        "office_code": "R07-003",
+        "office_name": "Lakeside district 3 office",
+        "office_address": "1 Office Square, Lakeside district 3",
+        "region_name": "Lakeside Region",
+        "national_id": "4081512345",
+        "family_name": "Kowalski",
+        "given_name": "Jan",
+        "address": "12 Mill Lane, flat 4, Lakeside",
+        "decree_id": "partial-mobilization-2022",
+        "decree_title": "Partial mobilization of reservists",
+        "decree_version": 4,
+        "legal_source": "Decree on the announcement of partial mobilization of 21 September 2022",
+        "campaign_id": 7,
+        "claim_within_days": 10,
+        "claim_deadline": date(2022, 10, 5),
+    }
+    return NoticeDocument.model_validate(fields | changes)
+
+
+# What each notice must show, as a reader sees it.
+SHOWN = [
+    "Call-up notice", "1234567", "AEAQ-AAAA-BNQA-ZJUF-6CQN-SK4Z-UQ3A-E", URL, "2022-09-25",
+    "2022-09-28", "Wednesday 28 September 2022", "10:30", "R07-003", "Lakeside district 3 office",
+    "1 Office Square, Lakeside district 3", "Lakeside Region", "4081512345", "Jan Kowalski",
+    "12 Mill Lane, flat 4, Lakeside", "partial-mobilization-2022",
+    "Partial mobilization of reservists", "Decree version", "Campaign",
+    "Decree on the announcement of partial mobilization of 21 September 2022",
+    "until Wednesday 5 October 2022", "within 10 days", "an exemption", "a deferral",
+    "called up by mistake", "unfit for service", "at the office, online, or by post",
+    "will not be enlisted", "report date moves until the claim is decided",
+    "appeal to a higher board", "genuine",
+]  # fmt: skip
+
+
+class _Page(HTMLParser):
+    """Visible text, every attribute, and whether tags nest properly."""
+
+    VOID = frozenset({"meta", "link", "br", "img", "hr", "input"})
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.text: list[str] = []
+        self.attrs: list[tuple[str, str, str]] = []
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+        self.tags: list[str] = []
+        self.feed(html)
+        self.close()
+        if self.stack:
+            self.errors.append(f"unclosed: {self.stack}")
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attrs += [(tag, name, value or "") for name, value in attrs]
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes {self.stack[-1:]}")
+        else:
+            self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        if not {"style", "title", "svg"} & set(self.stack):
+            self.text.append(data)
+
+    def visible(self) -> str:
+        return " ".join("".join(self.text).split())
+
+
+def ids_of(html: str) -> dict[str, str]:
+    """The text of each element with an id, read with a regular expression, no parser."""
+    pattern = r'id="([a-z-]+)"[^>]*>([^<]*)<'
+    return {m[1]: m[2] for m in re.finditer(pattern, html)}
+
+
+def test_the_html_shows_every_field_and_the_rights_in_plain_words() -> None:
+    page = _Page(notice_html(notice()))
+    shown = page.visible()
+    for text in SHOWN:
+        assert text in shown, text
+    assert "repeat" not in shown.lower()
+
+
+def test_the_html_parses_with_nesting_a_language_headings_and_one_h1() -> None:
+    html = notice_html(notice())
+    page = _Page(html)
+    assert page.errors == []
+    assert html.startswith("<!DOCTYPE html>")
+    assert ("html", "lang", "en") in page.attrs
+    assert page.tags.count("h1") == 1 and page.tags.count("h2") == 5
+    assert page.tags.count("dt") == page.tags.count("dd") > 0
+    assert "@media print" in html and "size: A4" in html
+
+
+def test_the_html_holds_each_checked_field_in_an_element_with_its_id() -> None:
+    found = ids_of(notice_html(notice()))
+    assert found["notice-number"] == "1234567"
+    assert found["notice-code"] == "AEAQ-AAAA-BNQA-ZJUF-6CQN-SK4Z-UQ3A-E"
+    assert found["national-id"] == "4081512345"
+    assert (found["issued-on"], found["report-on"]) == ("2022-09-25", "2022-09-28")
+    assert found["office-code"] == "R07-003"
+
+
+def test_the_html_loads_nothing_and_links_only_to_the_check_page() -> None:
+    html = notice_html(notice())
+    page = _Page(html)
+    assert not {"script", "link", "img", "iframe", "object", "embed"} & set(page.tags)
+    assert [v for _, name, v in page.attrs if name in ("src", "srcset", "action")] == []
+    assert [v for _, name, v in page.attrs if name == "href"] == [URL]
+    assert "url(" not in html and "@import" not in html
+    assert set(re.findall(r"https?://[^\s\"<>,]+", html)) == {URL}
+    assert "default-src 'none'" in html
+
+
+def test_a_hostile_name_is_shown_as_text_never_as_markup() -> None:
+    html = notice_html(
+        notice(given_name="<script>alert(1)</script>", family_name='"><img src=x onerror=alert(1)>')
+    )
+    assert "<script" not in html and "<img" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert(1)</script>" in _Page(html).visible()
+
+
+def test_a_check_page_address_that_is_not_a_web_address_is_not_made_a_link() -> None:
+    html = notice_html(notice(verify_url="javascript:alert(1)"))
+    assert "href=" not in html and "javascript:alert(1)" in html
+
+
+def _svg_modules(svg: str) -> set[tuple[int, int]]:
+    """The dark modules of segno's one-path SVG: M/m moves, h draws a horizontal run."""
+    path = re.search(r' d="([^"]+)"', svg)
+    assert path is not None
+    x = y = 0.0
+    dark = set()
+    for op, a, b in re.findall(r"([Mmh])(-?[\d.]+)(?: (-?[\d.]+))?", path[1]):
+        if op == "M":
+            x, y = float(a), float(b)
+        elif op == "m":
+            x, y = x + float(a), y + float(b)
+        else:
+            dark |= {(int(x) + i, int(y)) for i in range(int(float(a)))}
+            x += float(a)
+    return dark
+
+
+def _matrix_modules(text: str) -> set[tuple[int, int]]:
+    rows = segno.make_qr(text, error="m").matrix_iter(border=4)
+    return {(x, y) for y, row in enumerate(rows) for x, bit in enumerate(row) if bit}
+
+
+def test_the_qr_in_the_html_encodes_the_check_page_address() -> None:
+    html = notice_html(notice())
+    svg = html[html.index("<svg") : html.index("</svg>") + 6]
+    assert svg == qr_svg(URL)
+    assert _svg_modules(svg) == _matrix_modules(URL)
+    assert _svg_modules(svg) != _matrix_modules(URL + "X")
+    assert segno.make_qr(URL, error="m").error in ("M", "Q", "H")
+
+
+def test_the_qr_png_has_the_same_modules() -> None:
+    image = Image.open(io.BytesIO(qr_png(URL))).convert("L")
+    side = image.width // 4
+    centres = {
+        (x, y): image.getpixel((x * 4 + 2, y * 4 + 2)) for x in range(side) for y in range(side)
+    }
+    assert {module for module, grey in centres.items() if grey < 128} == _matrix_modules(URL)
+
+
+def test_a_repeat_notice_says_it_repeats_an_unanswered_notice() -> None:
+    shown = _Page(notice_html(notice(kind="repeat"))).visible()
+    assert "Repeat notice" in shown
+    assert "repeats an earlier call-up notice" in shown
+    assert "did not report on its date and did not file a claim" in shown
