@@ -1,4 +1,4 @@
-"""The notice document: what its HTML page shows, and its QR code."""
+"""The notice document: what it shows as HTML and PDF."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import re
 from datetime import date
 from html.parser import HTMLParser
 
+import pytest
 import segno
 from PIL import Image
+from pypdf import PdfReader
 
-from muster.notices.render import notice_html, qr_png, qr_svg
+from muster.notices.render import notice_html, notice_pdf, qr_png, qr_svg
 from muster.notices.schemas import NoticeDocument
 
 URL = "https://verify.muster.example/n/AEAQAAAABNQAZJUF6CQNSK4ZUQ3AE"
@@ -100,6 +102,10 @@ def ids_of(html: str) -> dict[str, str]:
     """The text of each element with an id, read with a regular expression, no parser."""
     pattern = r'id="([a-z-]+)"[^>]*>([^<]*)<'
     return {m[1]: m[2] for m in re.finditer(pattern, html)}
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
 def test_the_html_shows_every_field_and_the_rights_in_plain_words() -> None:
@@ -200,3 +206,55 @@ def test_a_repeat_notice_says_it_repeats_an_unanswered_notice() -> None:
     assert "Repeat notice" in shown
     assert "repeats an earlier call-up notice" in shown
     assert "did not report on its date and did not file a claim" in shown
+    assert "Repeat notice" in pdf_text(notice_pdf(notice(kind="repeat")))
+
+
+def test_the_pdf_is_one_a4_page_with_the_same_content_and_labelled_lines() -> None:
+    data = notice_pdf(notice(kind="repeat"))
+    reader = PdfReader(io.BytesIO(data))
+    assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)
+    assert reader.metadata is not None
+    assert reader.metadata.title == "Call-up notice 1234567"
+    assert "Partial mobilization of reservists" in (reader.metadata.subject or "")
+    text = pdf_text(data)
+    flat = " ".join(text.split())
+    for shown in SHOWN:
+        assert shown in flat, shown
+    lines = set(text.splitlines())
+    assert {
+        "Notice number: 1234567",
+        "Verification code: AEAQ-AAAA-BNQA-ZJUF-6CQN-SK4Z-UQ3A-E",
+        "National id: 4081512345",
+        "Issued on: 2022-09-25 (Sunday 25 September 2022)",
+        "Report on: 2022-09-28 (Wednesday 28 September 2022)",
+        "Office code: R07-003",
+    } <= lines
+
+
+def test_the_same_notice_gives_the_same_pdf_dated_its_issue_day() -> None:
+    data = notice_pdf(notice())
+    assert data == notice_pdf(notice())
+    assert data != notice_pdf(notice(report_on=date(2022, 9, 29)))
+    reader = PdfReader(io.BytesIO(data))
+    assert reader.metadata is not None and reader.metadata.creation_date is not None
+    assert reader.metadata.creation_date.date() == date(2022, 9, 25)
+
+
+@pytest.mark.parametrize(
+    ("given", "family"),
+    [("Пётр", "Иванов"), ("Ґлорія", "Ющенко-Їжак"), ("Θεόδωρος", "Παπαδόπουλος"),
+     ("გიორგი", "ბერიძე")],
+)  # fmt: skip
+def test_a_name_in_any_script_prints_and_can_be_read_from_the_pdf(given: str, family: str) -> None:
+    text = pdf_text(notice_pdf(notice(given_name=given, family_name=family)))
+    assert f"Name: {given} {family}" in text.splitlines()
+
+
+def test_a_long_address_wraps_and_the_notice_continues_on_a_numbered_page() -> None:
+    address = "Flat 1204, " + "Very Long Street Name " * 30 + "Lakeside"
+    data = notice_pdf(notice(kind="repeat", address=address))
+    assert len(PdfReader(io.BytesIO(data)).pages) == 2
+    flat = " ".join(pdf_text(data).split())
+    assert address in flat and "Call-up notice 1234567 · 2/2" in flat

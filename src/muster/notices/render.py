@@ -1,21 +1,29 @@
-"""The notice document as HTML, from one translatable template with its QR code inline.
+"""The notice document: HTML and PDF from one template.
 
-``notice_html`` renders ``templates/notice.html.j2``.
+``notice_html`` renders ``templates/notice.html.j2``; ``notice_pdf`` lays out the blocks of
+that same page (headings, paragraphs, lists, label and value rows, the QR code) on A4 with
+fpdf2, so both say the same thing in the same words and one catalog translates both.
 """
 
 from __future__ import annotations
 
 import functools
 import io
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from html.parser import HTMLParser
 from pathlib import Path
 
 import jinja2
 import segno
 from markupsafe import Markup
 
+from muster.notices.layout import NoticePage
 from muster.notices.schemas import NoticeDocument
 
 TEMPLATES = Path(__file__).parent / "templates"
+
+BOLD = ("h1", "h2", "row")  # blocks printed in bold (a row's label)
 
 
 @functools.cache
@@ -55,3 +63,102 @@ def _page(doc: NoticeDocument, qr: str) -> str:
 def notice_html(doc: NoticeDocument) -> str:
     """The notice as one self-contained HTML page: inline CSS, the QR as inline SVG."""
     return _page(doc, qr_svg(doc.verify_url))
+
+
+@dataclass(frozen=True)
+class _Block:
+    kind: str  # h1, h2, p, caption, inset, li, row (a dt and its dd), qr (its caption)
+    text: str
+    label: str = ""
+
+
+class _Blocks(HTMLParser):
+    """The notice page as blocks to lay out, with its title, description and language."""
+
+    TEXT = frozenset({"title", "h1", "h2", "p", "li", "dt", "dd", "figcaption"})
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.blocks: list[_Block] = []
+        self.title = self.description = self.lang = self._label = ""
+        self._kind: str | None = None
+        self._text: list[str] = []
+        self._skip, self._inset = 0, False
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attr = dict(attrs)
+        if tag == "html":
+            self.lang = attr.get("lang") or ""
+        elif tag == "meta" and attr.get("name") == "description":
+            self.description = attr.get("content") or ""
+        elif tag in ("style", "svg"):
+            self._skip += 1
+        elif tag == "div" and attr.get("class") == "inset":
+            self._inset = True
+        elif tag in self.TEXT:
+            self._kind, self._text = tag, []
+            if tag == "p" and self._inset:
+                self._kind = "inset"
+            elif tag == "p" and attr.get("class") == "caption":
+                self._kind = "caption"
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("style", "svg"):
+            self._skip -= 1
+        elif tag == "div":
+            self._inset = False
+        if self._kind is None or tag not in self.TEXT:
+            return
+        text, kind, self._kind = " ".join("".join(self._text).split()), self._kind, None
+        if kind == "title":
+            self.title = text
+        elif kind == "dt":
+            self._label = text
+        elif kind == "dd":
+            self.blocks.append(_Block("row", text, self._label))
+        else:
+            self.blocks.append(_Block("qr" if kind == "figcaption" else kind, text))
+
+    def handle_data(self, data: str) -> None:
+        if self._kind is not None and not self._skip:
+            self._text.append(data)
+
+
+def notice_pdf(doc: NoticeDocument) -> bytes:
+    """The notice as an A4 PDF: the blocks of the HTML page, the QR code as a PNG image.
+
+    The same document gives the same bytes (the PDF's date is the issue date).
+    """
+    page = _Blocks(_page(doc, ""))
+    bold = [b.label + ":" if b.kind == "row" else b.text for b in page.blocks if b.kind in BOLD]
+    regular = [b.text for b in page.blocks if b.kind not in ("h1", "h2")] + [page.title, "•·/"]
+    used = {"B": set(map(ord, "".join(bold))), "": set(map(ord, "".join(regular)))}
+    pdf = NoticePage(page.title, used)
+    pdf.set_title(page.title)
+    pdf.set_subject(page.description)
+    pdf.set_author(doc.office_name)
+    pdf.set_creator("Muster")
+    pdf.set_lang(page.lang)
+    pdf.set_creation_date(datetime.combine(doc.issued_on, time(), UTC))
+    pdf.add_page()
+    for block, after in zip(page.blocks, [*page.blocks[1:], None], strict=True):
+        if block.kind == "h1":
+            pdf.paragraph(block.text, "B", 22, after=1)
+        elif block.kind == "caption":
+            pdf.paragraph(block.text, "", 12, colour=pdf.GREY)
+        elif block.kind == "h2":
+            pdf.heading(block.text, keep=6.5 if after and after.kind == "row" else 10)
+        elif block.kind == "inset":
+            pdf.paragraph(block.text, indent=6, after=3)
+        elif block.kind == "li":
+            last = after is None or after.kind != "li"
+            pdf.paragraph(block.text, indent=5, after=2.0 if last else 0.8, bullet="•")
+        elif block.kind == "row":
+            pdf.row(block.label, block.text)
+        elif block.kind == "qr":
+            pdf.qr(qr_png(doc.verify_url), block.text)
+        else:
+            pdf.paragraph(block.text)
+    return bytes(pdf.output())
