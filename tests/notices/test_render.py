@@ -1,21 +1,32 @@
-"""The notice document: what it shows as HTML and PDF."""
+"""The notice document: what it shows as HTML and PDF, and what a verifier reads back."""
 
 from __future__ import annotations
 
 import io
 import re
+import sys
 from datetime import date
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 import segno
 from PIL import Image
 from pypdf import PdfReader
 
-from muster.notices.render import notice_html, notice_pdf, qr_png, qr_svg
-from muster.notices.schemas import NoticeDocument
+from muster.errors import MusterError
+from muster.notices.render import notice_html, notice_pdf, qr_png, qr_svg, read_document
+from muster.notices.schemas import NoticeDocument, PrintedNotice
 
 URL = "https://verify.muster.example/n/AEAQAAAABNQAZJUF6CQNSK4ZUQ3AE"
+PRINTED = PrintedNotice(
+    number=1234567,
+    code="AEAQ-AAAA-BNQA-ZJUF-6CQN-SK4Z-UQ3A-E",
+    national_id="4081512345",
+    issued_on=date(2022, 9, 25),
+    report_on=date(2022, 9, 28),
+    office_code="R07-003",
+)
 
 
 def notice(**changes: object) -> NoticeDocument:
@@ -252,9 +263,89 @@ def test_a_name_in_any_script_prints_and_can_be_read_from_the_pdf(given: str, fa
     assert f"Name: {given} {family}" in text.splitlines()
 
 
-def test_a_long_address_wraps_and_the_notice_continues_on_a_numbered_page() -> None:
+def test_a_long_address_wraps_and_the_notice_continues_on_a_numbered_page(tmp_path: Path) -> None:
     address = "Flat 1204, " + "Very Long Street Name " * 30 + "Lakeside"
     data = notice_pdf(notice(kind="repeat", address=address))
     assert len(PdfReader(io.BytesIO(data)).pages) == 2
     flat = " ".join(pdf_text(data).split())
     assert address in flat and "Call-up notice 1234567 · 2/2" in flat
+    assert read_document(_write(tmp_path, data, "notice.pdf")) == PRINTED
+
+
+def _write(folder: Path, data: bytes | str, name: str | None) -> Path:
+    path = folder / (name or "notice.bin")
+    if isinstance(data, bytes):
+        path.write_bytes(data)
+    else:
+        path.write_text(data, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("kind", ["html", "pdf"])
+def test_the_printed_fields_read_back_from_the_html_and_the_pdf(tmp_path: Path, kind: str) -> None:
+    data = notice_html(notice()) if kind == "html" else notice_pdf(notice())
+    assert read_document(_write(tmp_path, data, f"notice.{kind}")) == PRINTED
+
+
+def test_a_pdf_is_recognised_by_its_content_and_html_by_any_name(tmp_path: Path) -> None:
+    assert read_document(_write(tmp_path, notice_pdf(notice()), "download")) == PRINTED
+    assert read_document(_write(tmp_path, notice_html(notice()), "saved.txt")) == PRINTED
+
+
+def test_an_edited_report_date_reads_back_as_edited(tmp_path: Path) -> None:
+    html = notice_html(notice())
+    edited = html.replace(">2022-09-28<", ">2022-10-28<")
+    assert edited != html
+    printed = read_document(_write(tmp_path, edited, "notice.html"))
+    assert printed.report_on == date(2022, 10, 28)
+    assert printed.model_copy(update={"report_on": PRINTED.report_on}) == PRINTED
+
+
+def test_a_field_removed_from_the_document_reads_back_as_missing(tmp_path: Path) -> None:
+    html = re.sub(r'<dd id="national-id">[^<]*</dd>', "<dd></dd>", notice_html(notice()))
+    assert read_document(_write(tmp_path, html, "notice.html")).national_id is None
+
+
+def test_a_text_file_is_not_a_notice_and_the_message_names_it(tmp_path: Path) -> None:
+    path = _write(tmp_path, "Dear Jan,\nplease come round on Friday.\n", "letter.txt")
+    with pytest.raises(MusterError) as caught:
+        read_document(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: not a call-up notice")
+    assert "notice-number" in message and "notice-code" in message
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "expected"),
+    [
+        (b"%PDF-1.7\nthis is not a PDF body", "notice.pdf", "not a readable PDF"),
+        (b"GIF89a\x00\x01", "notice.pdf", "not a PDF file (it does not start with %PDF-)"),
+        (b"\xff\xfe\x00\x00binary", "notice.html", "neither a PDF nor UTF-8 HTML"),
+        ('<p id="notice-number">12</p><p id="report-on">28.10.2022</p>', "n.html",
+         'id report-on: "28.10.2022" is not a date (expected YYYY-MM-DD)'),
+        ('<p id="notice-number">12a</p>', "n.html", '"12a" is not a notice number'),
+        ('<p id="notice-number">12</p><p id="notice-number">13</p>', "n.html",
+         'id notice-number: printed 2 times with different values ("12", "13")'),
+    ],
+)  # fmt: skip
+def test_a_damaged_document_is_a_message_not_a_traceback(
+    tmp_path: Path, content: bytes | str, name: str, expected: str
+) -> None:
+    path = _write(tmp_path, content, name)
+    with pytest.raises(MusterError, match=re.escape(expected)) as caught:
+        read_document(path)
+    assert str(caught.value).startswith(str(path))
+
+
+def test_a_missing_file_is_a_message(tmp_path: Path) -> None:
+    with pytest.raises(MusterError, match="cannot read the notice document"):
+        read_document(tmp_path / "nowhere.pdf")
+
+
+def test_reading_a_pdf_without_pypdf_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _write(tmp_path, notice_pdf(notice()), "notice.pdf")
+    monkeypatch.setitem(sys.modules, "pypdf", None)
+    with pytest.raises(MusterError, match=r"needs pypdf .* or check the HTML notice instead"):
+        read_document(path)
