@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gettext
 import io
 import re
 import sys
@@ -15,13 +16,18 @@ from PIL import Image
 from pypdf import PdfReader
 
 from muster.errors import MusterError
+from muster.notices import codes, render
 from muster.notices.render import notice_html, notice_pdf, qr_png, qr_svg, read_document
 from muster.notices.schemas import NoticeDocument, PrintedNotice
 
-URL = "https://verify.muster.example/n/AEAQAAAABNQAZJUF6CQNSK4ZUQ3AE"
+SIGNED = codes.Signed(
+    1234567, "4081512345", date(2022, 9, 25), date(2022, 9, 28), "R07-003", 7, "4", "first"
+)
+CODE = codes.encode(key_id=1, key=b"test-key", signed=SIGNED)
+URL = f"https://verify.muster.example/n/{codes.normalise(CODE)}"
 PRINTED = PrintedNotice(
     number=1234567,
-    code="AEAQ-AAAA-BNQA-ZJUF-6CQN-SK4Z-UQ3A-E",
+    code=CODE,
     national_id="4081512345",
     issued_on=date(2022, 9, 25),
     report_on=date(2022, 9, 28),
@@ -33,7 +39,7 @@ def notice(**changes: object) -> NoticeDocument:
     fields: dict[str, object] = {
         "number": 1234567,
         "kind": "first",
-        "code": "AEAQ-AAAA-BNQA-ZJUF-6CQN-SK4Z-UQ3A-E",
+        "code": CODE,
         "verify_url": URL,
         "issued_on": date(2022, 9, 25),
         "report_on": date(2022, 9, 28),
@@ -59,7 +65,7 @@ def notice(**changes: object) -> NoticeDocument:
 
 # What each notice must show, as a reader sees it.
 SHOWN = [
-    "Call-up notice", "1234567", "AEAQ-AAAA-BNQA-ZJUF-6CQN-SK4Z-UQ3A-E", URL, "2022-09-25",
+    "Call-up notice", "1234567", CODE, URL, "2022-09-25",
     "2022-09-28", "Wednesday 28 September 2022", "10:30", "R07-003", "Lakeside district 3 office",
     "1 Office Square, Lakeside district 3", "Lakeside Region", "4081512345", "Jan Kowalski",
     "12 Mill Lane, flat 4, Lakeside", "partial-mobilization-2022",
@@ -141,7 +147,7 @@ def test_the_html_parses_with_nesting_a_language_headings_and_one_h1() -> None:
 def test_the_html_holds_each_checked_field_in_an_element_with_its_id() -> None:
     found = ids_of(notice_html(notice()))
     assert found["notice-number"] == "1234567"
-    assert found["notice-code"] == "AEAQ-AAAA-BNQA-ZJUF-6CQN-SK4Z-UQ3A-E"
+    assert found["notice-code"] == CODE
     assert found["national-id"] == "4081512345"
     assert (found["issued-on"], found["report-on"]) == ("2022-09-25", "2022-09-28")
     assert found["office-code"] == "R07-003"
@@ -170,6 +176,30 @@ def test_a_hostile_name_is_shown_as_text_never_as_markup() -> None:
 def test_a_check_page_address_that_is_not_a_web_address_is_not_made_a_link() -> None:
     html = notice_html(notice(verify_url="javascript:alert(1)"))
     assert "href=" not in html and "javascript:alert(1)" in html
+
+
+class _Marked(gettext.NullTranslations):
+    """A stand-in catalog that marks every message it translates: «message»."""
+
+    def gettext(self, message: str) -> str:
+        return f"«{message}»"
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return f"«{singular if n == 1 else plural}»"
+
+
+def test_every_sentence_of_the_notice_can_be_translated() -> None:
+    env = render._environment()
+    env.install_gettext_translations(_Marked(), newstyle=True)
+    try:
+        shown = _Page(notice_html(notice(kind="repeat"))).visible()
+    finally:
+        env.install_null_translations(newstyle=True)
+    while "«" in shown:
+        shown = re.sub(r"«[^«»]*»", " ", shown)
+    for value in notice().model_dump(mode="json").values():
+        shown = shown.replace(str(value), " ")
+    assert re.findall(r"[A-Za-z]{2,}", shown) == []
 
 
 def _svg_modules(svg: str) -> set[tuple[int, int]]:
@@ -236,7 +266,7 @@ def test_the_pdf_is_one_a4_page_with_the_same_content_and_labelled_lines() -> No
     lines = set(text.splitlines())
     assert {
         "Notice number: 1234567",
-        "Verification code: AEAQ-AAAA-BNQA-ZJUF-6CQN-SK4Z-UQ3A-E",
+        f"Verification code: {CODE}",
         "National id: 4081512345",
         "Issued on: 2022-09-25 (Sunday 25 September 2022)",
         "Report on: 2022-09-28 (Wednesday 28 September 2022)",
