@@ -8,10 +8,10 @@ notices), and fonts are most of a page's time. So:
   on output takes time with every glyph of the font, and DejaVu Sans has 6,000);
 - fpdf2 parses each font file once per process; documents get copies that share the parsed
   tables (``TTFFont.__deepcopy__``, fpdf2's own way for ``FPDFRecorder``, here also sharing
-  the widths and glyph ids, which are only read) and a font object of their own, opened
-  lazily from bytes in memory, as subsetting changes the font it is given. It is opened
-  without recalculating glyph bounding boxes, which would decode and encode again every
-  glyph printed;
+  the widths and glyph ids, which are only read), with a subset map of their own and a font
+  object of their own, opened lazily from bytes in memory, as subsetting changes the font it
+  is given. It is opened without recalculating glyph bounding boxes, which would decode and
+  encode again every glyph printed;
 - text is measured with the face's advance widths, read once, and drawn with ``FPDF.text``:
   ``cell`` and ``multi_cell`` run markdown, bidi and shaping passes on every call.
 """
@@ -29,7 +29,7 @@ import matplotlib
 from fontTools import subset
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
-from fpdf.fonts import TTFFont
+from fpdf.fonts import SubsetMap, TTFFont
 
 _COMMON = ((0x20, 0x7E), (0xA0, 0x17F), (0x2010, 0x2027), (0x2030, 0x203A), (0x20AC, 0x20AC))
 # Per face, the characters of the cut copy: bold is for headings and labels (the template's
@@ -112,7 +112,7 @@ class NoticePage(FPDF):
             font.ttfont = TTFont(
                 io.BytesIO(data), lazy=True, recalcBBoxes=False, recalcTimestamp=False
             )
-            font.i = len(self.fonts) + 1
+            font.subset, font.i = SubsetMap(font), len(self.fonts) + 1
             self.fonts[font.fontkey] = font
         self.set_margins(self.MARGIN, self.MARGIN)
         self.set_auto_page_break(False)
