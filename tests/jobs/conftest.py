@@ -18,7 +18,9 @@ QUEUE_TABLES = (
 
 @pytest.fixture
 def queue_url(db_url: str) -> str:
-    """The PostgreSQL test database with an empty job queue."""
+    """The test database; on PostgreSQL with an empty job queue."""
+    if not db_url.startswith("postgresql"):
+        return db_url
     engine = get_engine(db_url)
     with engine.begin() as conn:
         if conn.scalar(text("SELECT to_regclass('procrastinate_jobs') IS NOT NULL")):

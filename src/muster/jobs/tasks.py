@@ -10,7 +10,6 @@ before drawing anyone.
 
 from __future__ import annotations
 
-import importlib
 import os
 import tempfile
 from collections.abc import Callable
@@ -20,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from muster.errors import MusterError
+from muster.notices import render
 from muster.notices import service as notices
 from muster.selection import service as selection
 
@@ -38,11 +37,7 @@ def issue_batch(
 def render_notice(engine: Engine, *, number: int, out_dir: str) -> str:
     """Write ``<out_dir>/notice-<number>.pdf``: ``written``, or ``unchanged`` when the file
     already holds exactly this rendering. The file appears whole or not at all."""
-    try:
-        render = importlib.import_module("muster.notices.render")
-    except ModuleNotFoundError as exc:
-        raise MusterError("this build of muster cannot render notices (no notices.render)") from exc
-    pdf: bytes = render.notice_pdf(notices.document(engine, number=number))
+    pdf = render.notice_pdf(notices.document(engine, number=number))
     folder = Path(out_dir)
     target = folder / f"notice-{number}.pdf"
     if target.is_file() and target.read_bytes() == pdf:
