@@ -1,1 +1,2 @@
-"""What follows a draw: notices within office capacity, delivery, reporting, examination."""
+"""What follows a draw: notices within office capacity, their documents and verification,
+delivery, reporting, examination."""

@@ -108,3 +108,20 @@ class DeliveryRead(BaseModel):
     attempted_at: datetime
     counts_as_delivered: bool
     call_up_status: str
+
+
+class PrintedNotice(BaseModel):
+    """The fields a notice document prints, read back from its HTML or PDF for verification.
+
+    ``None`` where the document does not show a field; the verifier compares the rest with the
+    notice on record, so an edited document reads back as edited.
+    """
+
+    model_config = {"frozen": True}
+
+    number: int | None = None
+    code: str | None = None
+    national_id: str | None = None
+    issued_on: date | None = None
+    report_on: date | None = None
+    office_code: str | None = None

@@ -257,6 +257,35 @@ def move(
     return get_callup(engine, callup_id=callup_id)
 
 
+def top_up(
+    engine: Engine, *, campaign_id: int, region: str, actor: str, role: str = "system"
+) -> int:
+    """Draw replacements down the region's order until its active call-ups reach the quota
+    (or the order runs out), one transaction per person; how many were drawn. Safe to run
+    alongside any other writer: ``select_next`` counts under the region's lock."""
+    drawn = 0
+    while True:
+        with engine.begin() as conn:
+            campaign = quotas.require_status(
+                conn, campaign_id=campaign_id, allowed=("open",), doing="draw replacements"
+            )
+            journal: list[Event] = []
+            chosen = select_next(
+                conn,
+                campaign_id=campaign_id,
+                decree_id=campaign.decree_id,
+                region=region,
+                replaces=None,
+                actor=actor,
+                role=role,
+                journal=journal,
+            )
+            audit.record_many(conn, journal)
+        if chosen is None:
+            return drawn
+        drawn += 1
+
+
 def get_callup(engine: Engine, *, callup_id: int) -> CallUpRead:
     rows = list_callups(engine, ids=[callup_id])
     if not rows:

@@ -39,6 +39,7 @@ from muster.selection.callups import (
     list_callups,
     move,
     select_next,
+    top_up,
     transition,
     unpack_order,
 )
@@ -485,6 +486,7 @@ __all__ = [
     "list_callups",
     "move",
     "select_next",
+    "top_up",
     "transition",
     "write_record",
 ]
