@@ -13,7 +13,6 @@ from rich.table import Table
 from muster.audit import service as audit_log
 from muster.cli.common import engine, err, out, report_input_error
 from muster.errors import InputFileError
-from muster.selection import lottery_file, plots, randomness
 from muster.selection.schemas import LotteryAudit
 
 app = typer.Typer(
@@ -84,6 +83,9 @@ def lottery(
 
     Spearman's rank correlation (a trend) and a Kruskal–Wallis test of the mean rank by group.
     """
+    # SciPy and Matplotlib load only for this command: every other command starts faster.
+    from muster.selection import lottery_file, plots, randomness
+
     grouping = _choice(group_by, GROUP_BY, "--group-by")
     kind = _choice(key_kind, KEY_KINDS, "--key-kind")
     if plot is not None and plot.suffix.lower() != ".png":

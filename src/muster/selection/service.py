@@ -31,7 +31,7 @@ from muster.errors import MusterError
 from muster.policy.engine import priority_column, priority_inputs
 from muster.quotas import service as quotas
 from muster.screening import service as screening
-from muster.selection import lottery, randomness
+from muster.selection import lottery
 from muster.selection.callups import (
     RELEASE_FOR,
     fulfilment,
@@ -352,6 +352,8 @@ def _audit(
     against birth date and against region."""
     if not ranks or sum(len(r) for r in ranks) < 3:
         return {}
+    from muster.selection import randomness  # SciPy loads only when a draw is audited
+
     rank = pl.Series("place", np.concatenate(ranks))
     return {
         "birth_date": randomness.audit_ranks(pl.concat(dates), rank).model_dump(mode="json"),
