@@ -4,8 +4,8 @@ Speed is most of what this module is about (a campaign prints hundreds of thousa
 notices), and fonts are most of a page's time. So:
 
 - each face of DejaVu Sans is cut once per process to the characters most names are written
-  in, and a document uses the cut copy unless it prints a character outside it (subsetting
-  on output takes time with every glyph of the font, and DejaVu Sans has 6,000);
+  in, and a document uses the smallest cut copy that has every character it prints
+  (subsetting on output takes time with every glyph of the font, and DejaVu Sans has 6,000);
 - fpdf2 parses each font file once per process; documents get copies that share the parsed
   tables (``TTFFont.__deepcopy__``, fpdf2's own way for ``FPDFRecorder``, here also sharing
   the widths and glyph ids, which are only read), with a subset map of their own and a font
@@ -31,29 +31,32 @@ from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
 
-_COMMON = ((0x20, 0x7E), (0xA0, 0x17F), (0x2010, 0x2027), (0x2030, 0x203A), (0x20AC, 0x20AC))
-# Per face, the characters of the cut copy: bold is for headings and labels (the template's
-# words); regular also prints names and addresses in Latin, Greek and Cyrillic letters.
-CUT = {
-    "B": _COMMON,
-    "": (*_COMMON, (0x180, 0x24F), (0x300, 0x36F), (0x370, 0x3FF), (0x400, 0x52F),
-         (0x2116, 0x2116), (0x20BD, 0x20BD)),
+_LATIN = ((0x20, 0x7E), (0xA0, 0x17F), (0x2010, 0x2027), (0x2030, 0x203A), (0x20AC, 0x20AC))
+# Per face, its cut copies, smallest first: a document uses the first that has every
+# character it prints in that face, else the whole font. Bold prints the template's words
+# (headings, labels); regular also names and addresses: first Latin and Russian, Ukrainian
+# and Belarusian letters, then all of Latin, Greek and Cyrillic.
+CUTS = {
+    "B": (_LATIN,),
+    "": ((*_LATIN, (0x400, 0x45F), (0x490, 0x491), (0x2116, 0x2116)),
+         (*_LATIN, (0x180, 0x24F), (0x300, 0x36F), (0x370, 0x3FF), (0x400, 0x52F),
+          (0x2116, 0x2116), (0x20BD, 0x20BD))),
 }  # fmt: skip
 FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 
 
 @dataclass(frozen=True)
 class Face:
-    """One style of DejaVu Sans: the whole font, its cut copy, and advance widths (in em)."""
+    """One style of DejaVu Sans: the whole font, its cut copies with the characters each
+    has, and the advance width of every character (in em)."""
 
     whole: Path
-    cut: Path
-    covers: frozenset[int]
+    cuts: tuple[tuple[Path, frozenset[int]], ...]
     advance: dict[int, float]
     notdef: float
 
     def file(self, text: set[int]) -> Path:
-        return self.cut if text <= self.covers else self.whole
+        return next((path for path, covers in self.cuts if text <= covers), self.whole)
 
 
 @dataclass(frozen=True)
@@ -75,13 +78,16 @@ def fonts() -> Fonts:
         font = TTFont(whole, recalcTimestamp=False)
         units, metrics = font["head"].unitsPerEm, font["hmtx"].metrics
         advance = {c: metrics[g][0] / units for c, g in font.getBestCmap().items()}
-        cutter = subset.Subsetter(options)
-        cutter.populate(unicodes={c for low, high in CUT[style] for c in range(low, high + 1)})
-        cutter.subset(font)
-        cut = Path(folder.name, name)
-        font.save(cut)
-        covers = frozenset(font.getBestCmap())
-        faces[style] = Face(whole, cut, covers, advance, metrics[".notdef"][0] / units)
+        cuts = []
+        for i, ranges in enumerate(CUTS[style]):
+            cut = TTFont(whole, recalcTimestamp=False)
+            cutter = subset.Subsetter(options)
+            cutter.populate(unicodes={c for low, high in ranges for c in range(low, high + 1)})
+            cutter.subset(cut)
+            path = Path(folder.name, f"{i}-{name}")
+            cut.save(path)
+            cuts.append((path, frozenset(cut.getBestCmap())))
+        faces[style] = Face(whole, tuple(cuts), advance, metrics[".notdef"][0] / units)
     return Fonts(faces, folder)
 
 
