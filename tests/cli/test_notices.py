@@ -4,6 +4,7 @@ runs them, from the draw to enlistment."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
@@ -200,3 +201,27 @@ def test_no_shows_get_a_repeat_notice_and_a_backlog_shows_it(
             _run(db_url, "notices", "list", "--campaign", "1", "--json", "--limit", "1000")[1]
         )
     )
+
+
+def test_a_notice_document_verifies_and_an_edited_copy_does_not(
+    screened_2022: Engine, db_url: str, tmp_path: Path
+) -> None:
+    _drawn(db_url)
+    _run(db_url, "notices", "issue", "--campaign", "1", "--day", "2022-10-11")
+    _, out, _ = _run(db_url, "notices", "list", "--campaign", "1", "--json")
+    first = json.loads(out)[0]
+    html, pdf = tmp_path / "n.html", tmp_path / "n.pdf"
+    code, out, err = _run(
+        db_url, "notices", "show", str(first["number"]), "--html", str(html), "--pdf", str(pdf)
+    )
+    assert code == 0, err
+    assert pdf.read_bytes().startswith(b"%PDF-") and first["code"] in html.read_text()
+    for document in (html, pdf):
+        code, out, _ = _run(db_url, "notices", "verify", "--document", str(document))
+        assert code == 0 and out.startswith("GENUINE"), out
+
+    page = html.read_text()
+    assert page.count(first["report_on"]) >= 1
+    html.write_text(page.replace(first["report_on"], "2022-12-24"))
+    code, out, _ = _run(db_url, "notices", "verify", "--document", str(html))
+    assert code == 1 and out.startswith("ALTERED") and "2022-12-24" in out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -13,6 +14,7 @@ from rich.table import Table
 
 from muster.cli.common import engine, out, progress_bar, settings
 from muster.cli.decree import _date
+from muster.notices import render
 from muster.notices import service as notices
 from muster.vocabulary import DELIVERY_OUTCOMES, FITNESS
 
@@ -168,9 +170,46 @@ def list_(
 
 
 @app.command()
+def show(
+    ctx: typer.Context,
+    number: Annotated[int, typer.Argument(help="Notice number.")],
+    html: Annotated[Path | None, typer.Option(help="Write the notice as HTML here.")] = None,
+    pdf: Annotated[Path | None, typer.Option(help="Write the notice as PDF here.")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """One notice: its state, and the document (HTML, PDF) as the person receives it."""
+    eng = engine(ctx)
+    notice = notices.get_notice(eng, number=number)
+    if html or pdf:
+        doc = notices.document(eng, number=number)
+        for path, data in (
+            (html, render.notice_html(doc).encode() if html else b""),
+            (pdf, render.notice_pdf(doc) if pdf else b""),
+        ):
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+    if as_json:
+        typer.echo(notice.model_dump_json(indent=2))
+        return
+    out.print(
+        f"Notice {notice.number} ({notice.kind}) to {notice.national_id}: {notice.status}; "
+        f"issued {notice.issued_on}, report on {notice.report_on} at {notice.office}; "
+        f"code {notice.code}."
+    )
+    for path in (html, pdf):
+        if path is not None:
+            out.print(f"Written to {path}.")
+
+
+@app.command()
 def verify(
     ctx: typer.Context,
     code: Annotated[str | None, typer.Argument(help="The code printed on the notice.")] = None,
+    document: Annotated[
+        Path | None,
+        typer.Option(help="A notice file (.html or .pdf): check what it prints against the code."),
+    ] = None,
     report_date: Annotated[
         str | None, typer.Option(help="The report date printed on the document.")
     ] = None,
@@ -180,13 +219,20 @@ def verify(
     as_json: AsJson = False,
 ) -> None:
     """Is this notice genuine? Forged, altered and withdrawn notices exit 1."""
+    printed = render.read_document(document) if document is not None else None
+    code = code or (printed.code if printed else None)
     if code is None:
-        raise typer.BadParameter("give the code printed on the notice", param_hint="CODE")
+        raise typer.BadParameter(
+            "give the code printed on the notice, or --document FILE", param_hint="CODE"
+        )
     result = notices.verify(
         engine(ctx),
         code,
-        report_on=_date(report_date, "--report-date"),
-        national_id=national_id,
+        report_on=_date(report_date, "--report-date") or (printed.report_on if printed else None),
+        national_id=national_id or (printed.national_id if printed else None),
+        issued_on=printed.issued_on if printed else None,
+        office=printed.office_code if printed else None,
+        number=printed.number if printed else None,
     )
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
