@@ -12,6 +12,7 @@ from muster.audit import service as audit
 from muster.audit.schemas import Event
 from muster.db.clock import now
 from muster.errors import MusterError
+from muster.notices.issuing import withdraw
 from muster.notices.models import (
     CaseNote,
     DeliveryAttempt,
@@ -182,24 +183,15 @@ def _move(
         journal=journal,
     )
     if to == "released":
-        withdrawn = conn.execute(
-            update(Notice)
-            .where(Notice.call_up_id == callup_id, Notice.status.in_(("issued", "delivered")))
-            .values(status="withdrawn", withdrawn_reason=reason)
-            .returning(Notice.number)
-        ).all()
-        for (number,) in withdrawn:
-            journal.append(
-                Event(
-                    actor=actor,
-                    role=role,
-                    action="notice.withdrawn",
-                    subject=f"call_up:{callup_id}",
-                    after={"notice": int(number)},
-                    reason=reason,
-                    decree_version=decree_version,
-                )
-            )
+        withdraw(
+            conn,
+            callup_id=callup_id,
+            reason=reason,
+            actor=actor,
+            role=role,
+            decree_version=decree_version,
+            journal=journal,
+        )
     return replacement
 
 

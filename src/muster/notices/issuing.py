@@ -110,6 +110,38 @@ def rotate_key(engine: Engine, *, actor: str) -> int:
 # --- issuing ------------------------------------------------------------------------------
 
 
+def withdraw(
+    conn: Connection,
+    *,
+    callup_id: int,
+    reason: str | None,
+    actor: str,
+    role: str,
+    decree_version: str | None,
+    journal: list[Event],
+) -> None:
+    """Withdraw a released call-up's notices not yet answered, so the public check says
+    "withdrawn" and nobody reports on a notice that no longer stands."""
+    withdrawn = conn.execute(
+        update(Notice)
+        .where(Notice.call_up_id == callup_id, Notice.status.in_(("issued", "delivered")))
+        .values(status="withdrawn", withdrawn_reason=reason)
+        .returning(Notice.number)
+    ).all()
+    for (number,) in withdrawn:
+        journal.append(
+            Event(
+                actor=actor,
+                role=role,
+                action="notice.withdrawn",
+                subject=f"call_up:{callup_id}",
+                after={"notice": int(number)},
+                reason=reason,
+                decree_version=decree_version,
+            )
+        )
+
+
 def _numbers(conn: Connection, n: int) -> list[int]:
     if conn.dialect.name == "postgresql":
         rows = conn.execute(
@@ -424,6 +456,16 @@ def _issue_chunk(
                 conn,
                 callup_id=int(r.id),
                 to="released",
+                reason=reason,
+                actor=actor,
+                role=role,
+                decree_version=ref,
+                journal=journal,
+            )
+            # A no-show due a repeat notice still holds the one delivered before.
+            withdraw(
+                conn,
+                callup_id=int(r.id),
                 reason=reason,
                 actor=actor,
                 role=role,
