@@ -348,6 +348,11 @@ def issue(
             "only while it is open or winding down"
         )
     version = screening.stored_decree(engine, campaign.decree).in_force(day)
+    if version.ends_call_up:
+        raise MusterError(
+            f"{version.ref}, in force on {day}, ends the call-up; no notice can be issued under "
+            "it (close the campaign with `muster campaign close`)"
+        )
     rules = version.campaign.notices
     offices = registry.list_offices(engine)
     names = registry.region_names(engine)
