@@ -31,10 +31,6 @@ from muster.selection.models import CallUp
 from muster.selection.schemas import CallUpRead
 from muster.vocabulary import DELIVERY_OUTCOMES
 
-CHUNK = 2_000
-PUBLIC_URL = "http://127.0.0.1:8000"
-
-
 # --- after issue: delivery, reporting, no-shows, the medical board ------------------------
 
 

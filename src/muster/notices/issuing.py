@@ -45,7 +45,6 @@ from muster.selection import service as selection
 from muster.selection.models import CallUp
 
 CHUNK = 2_000
-PUBLIC_URL = "http://127.0.0.1:8000"
 
 
 # --- keys -------------------------------------------------------------------------------

@@ -45,7 +45,6 @@ from muster.registry import service as registry
 from muster.registry.models import Office, Person, Region
 from muster.selection.models import CallUp
 
-CHUNK = 2_000
 PUBLIC_URL = "http://127.0.0.1:8000"
 
 
