@@ -3,6 +3,7 @@ delivered, reported, examined and verified as the people who rely on them expect
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from datetime import date, datetime, timedelta
 
@@ -65,11 +66,45 @@ def test_issue_gives_each_selected_eligible_call_up_one_notice(drawn: Drawn) -> 
 
 
 def test_issuing_again_the_same_day_issues_nothing_new(drawn: Drawn) -> None:
-    issue(drawn)
+    """A batch cut short by its limit is continued by the next run; once everyone has a
+    notice, running the batch again issues nothing."""
+    part = notices.issue(drawn.engine, campaign_id=drawn.id, day=DAY, actor="o", limit=25)
+    assert (part.issued, part.waiting) == (25, 35)
+    rest = issue(drawn)
+    assert (rest.issued, rest.waiting) == (35, 0)
     before = issued(drawn)
     again = issue(drawn)
     assert again.issued == 0 and again.released == {} and again.replacements == 0
     assert issued(drawn) == before
+    assert len({n.call_up for n in before}) == 60
+
+
+def test_concurrent_batches_issue_each_notice_once(drawn: Drawn, db_url: str) -> None:
+    """Three workers running the same day's batch at once: every call-up gets one notice and
+    no office serves more than it can (PostgreSQL; a SQLite file has one writer)."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("concurrent writers are a PostgreSQL matter")
+    execute(drawn.engine, "UPDATE offices SET notices_per_day = 1")
+    results: list[IssueResult] = []
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            results.append(issue(drawn))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    out = issued(drawn)
+    assert sum(r.issued for r in results) == len(out)
+    assert len({n.call_up for n in out}) == len(out)
+    assert max(Counter(n.office for n in out).values()) == 1
+    assert audit.verify(drawn.engine).ok
 
 
 def test_an_office_never_serves_more_notices_a_day_than_it_can(drawn: Drawn) -> None:
@@ -334,7 +369,12 @@ def test_the_medical_board_releases_the_unfit_and_deferred_and_keeps_the_fit(
 
 
 def test_verification_tells_genuine_from_altered_forged_and_withdrawn(drawn: Drawn) -> None:
+    issue(drawn, region="R01")
+    new_key = notices.rotate_key(drawn.engine, actor="hq")
     issue(drawn)
+    keys = {n.region: codes.decode(n.code).key_id for n in issued(drawn)}
+    assert keys["R01"] == new_key - 1 and keys["R02"] == new_key
+    assert all(notices.verify(drawn.engine, n.code).verdict == "genuine" for n in issued(drawn))
     first, second = issued(drawn)[:2]
     ok = notices.verify(drawn.engine, first.code)
     assert ok.verdict == "genuine" and ok.number == first.number
