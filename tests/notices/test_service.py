@@ -520,7 +520,7 @@ def test_people_of_a_district_without_an_office_are_served_by_the_regions_larges
 ) -> None:
     """A registry district with no office of its own: its people are served by the region's
     office with the most receptions a day, as many a day as that office serves; the batch
-    ends with the rest waiting."""
+    ends with the rest waiting, and the backlog shows them at that office."""
     region, n = Counter(c.region for c in callups(drawn)).most_common(1)[0]
     execute(
         drawn.engine,
@@ -536,3 +536,7 @@ def test_people_of_a_district_without_an_office_are_served_by_the_regions_larges
     result = issue(drawn, region=region)
     assert (result.issued, result.waiting) == (2, n - 2)
     assert {x.office for x in issued(drawn)} == {largest}
+    rows = notices.backlog(drawn.engine, campaign_id=drawn.id, day=DAY)
+    assert {r.office: r.waiting for r in rows if r.waiting and r.region == region} == {
+        largest: n - 2
+    }

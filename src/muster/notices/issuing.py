@@ -152,7 +152,7 @@ def _numbers(conn: Connection, n: int) -> list[int]:
 
 
 @dataclass(frozen=True)
-class _Offices:
+class Offices:
     """A region's offices: by code, by the district each serves, and the one serving
     people of a district without an office (the one receiving the most a day)."""
 
@@ -160,15 +160,16 @@ class _Offices:
     by_district: dict[str, str]
     fallback: str
 
-    def of(self, row: Any) -> str:
-        return self.by_district.get(str(row.district), self.fallback)
+    def serving(self, district: str) -> str:
+        """The code of the office serving a district's people."""
+        return self.by_district.get(district, self.fallback)
 
 
-def _offices_of(region: str, offices: list[OfficeRead]) -> _Offices | None:
+def offices_of(region: str, offices: list[OfficeRead]) -> Offices | None:
     mine = {o.code: o for o in offices if o.region == region}
     if not mine:
         return None
-    return _Offices(
+    return Offices(
         by_code=mine,
         by_district={o.district or o.code: o.code for o in mine.values()},
         fallback=max(mine.values(), key=lambda o: o.receptions_per_day).code,
@@ -222,7 +223,7 @@ def _waiting(
     region: str,
     day: date,
     limit: int,
-    offices: _Offices,
+    offices: Offices,
     full: set[str],
 ) -> list[Any]:
     """The next call-ups needing a notice, in priority and lottery order, leaving out those
@@ -364,7 +365,7 @@ def issue(
     left = limit
     for i, code in enumerate(regions):
         progress("issue", i, len(regions))
-        mine = _offices_of(code, offices)
+        mine = offices_of(code, offices)
         if mine is None:
             continue
         full: set[str] = set()
@@ -416,7 +417,7 @@ def _issue_chunk(
     chunk: int,
     version: Version,
     key_id: int,
-    offices: _Offices,
+    offices: Offices,
     actor: str,
     role: str,
     overrides: dict[int, str],
@@ -480,7 +481,7 @@ def _issue_chunk(
             result.replacements += replacement is not None
             done.progressed = True
             continue
-        requests.append((r, offices.of(r)))
+        requests.append((r, offices.serving(str(r.district))))
     capacity = {
         o.code: scheduling.Capacity(o.notices_per_day, o.receptions_per_day, o.exams_per_day)
         for o in offices.by_code.values()
@@ -497,7 +498,7 @@ def _issue_chunk(
         training_per_week=training_per_week,
         training_booked=weeks,
     )
-    shut = {offices.of(r) for r in plan.waiting} - full
+    shut = {offices.serving(str(r.district)) for r in plan.waiting} - full
     full |= shut
     done.progressed = done.progressed or bool(shut)
     if plan.assigned:
