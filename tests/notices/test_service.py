@@ -230,6 +230,36 @@ def test_only_a_delivery_the_decree_counts_makes_a_call_up_notified(drawn: Drawn
     assert len(attempts) == 5
 
 
+def test_a_delivery_does_not_end_a_pending_claim(drawn: Drawn) -> None:
+    """A claim filed after a no-show stops the clock: delivering the repeat notice records
+    the delivery, and the call-up's claim stays pending."""
+    issue(drawn)
+    n = issued(drawn)[0]
+    notices.deliver(
+        drawn.engine,
+        number=n.number,
+        channel="in_person",
+        outcome="handed_over",
+        actor="o",
+        at=at(DAY),
+    )
+    after = n.report_on + timedelta(days=1)
+    notices.no_shows(drawn.engine, campaign_id=drawn.id, day=after, actor="o")
+    issue(drawn, day=after)
+    repeat = notices.list_notices(drawn.engine, call_up=n.call_up)[-1]
+    notices.move(drawn.engine, callup_id=n.call_up, to="claim_pending", actor="citizen")
+    done = notices.deliver(
+        drawn.engine,
+        number=repeat.number,
+        channel="in_person",
+        outcome="handed_over",
+        actor="o",
+        at=at(after),
+    )
+    assert done.counts_as_delivered and done.call_up_status == "claim_pending"
+    assert notices.get_notice(drawn.engine, number=repeat.number).status == "delivered"
+
+
 def test_an_unknown_channel_outcome_or_notice_is_refused(engine: Engine) -> None:
     with pytest.raises(
         MusterError,

@@ -58,7 +58,8 @@ def deliver(
     note: str | None = None,
 ) -> DeliveryRead:
     """Record one delivery attempt. The notice counts as delivered, and the call-up becomes
-    notified, only when the decree in force says this channel's outcome counts."""
+    notified, only when the decree in force says this channel's outcome counts; a call-up
+    whose claim is pending stays so."""
     if channel not in DELIVERY_OUTCOMES:
         raise MusterError(
             f"channel: {channel!r} is not a delivery channel "
@@ -109,12 +110,16 @@ def deliver(
                 decree_version=n.decree_version,
             )
         )
+        waiting = conn.scalar(select(CallUp.status).where(CallUp.id == n.call_up_id))
         if counts and n.status == "issued":
             conn.execute(
                 update(Notice)
                 .where(Notice.number == number)
                 .values(status="delivered", delivered_at=at)
             )
+        # Only a call-up waiting for its notice becomes notified: a delivery never ends a
+        # pending claim (the claim stops the clock until it is decided).
+        if counts and n.status == "issued" and waiting in ("selected", "no_show"):
             selection.transition(
                 conn,
                 callup_id=n.call_up_id,
