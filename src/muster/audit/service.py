@@ -98,90 +98,153 @@ def _hash_of(r: Any, seq: int | None = None) -> str:
     return _digest(r.seq if seq is None else seq, r.at, row, r.prev_hash)
 
 
+def _span(first: int, last: int) -> str:
+    return f"event {first}" if first == last else f"events {first}–{last}"
+
+
+def _seqs_of(conn: Connection, hashes: set[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    ordered = sorted(hashes)
+    for i in range(0, len(ordered), 1_000):
+        rows = conn.execute(
+            select(AuditEvent.hash, AuditEvent.seq).where(
+                AuditEvent.hash.in_(ordered[i : i + 1_000])
+            )
+        )
+        found |= {str(h): int(q) for h, q in rows}
+    return found
+
+
 def verify(engine: Engine) -> ChainReport:
-    """Re-walk the chain. Each problem names the event and what happened to it: edited (its
-    content no longer hashes to its hash), deleted (a gap in the sequence), inserted (an event
-    the chain does not link to), reordered (an event hashing correctly under another place)."""
+    """Re-walk the chain. Each problem names the event and what happened to it:
+
+    - edited: its content no longer hashes to its hash;
+    - reordered: its content hashes correctly, but as another event (it was moved);
+    - deleted: a gap in the sequence (or, as ``head``, events missing from the end);
+    - inserted: an event the chain does not link to (its neighbours link past it), in place
+      of an event or after the head;
+    - head: the head names another last event than the log holds.
+    """
     problems: list[ChainProblem] = []
+    unhashed: list[Any] = []  # events whose content does not hash to their hash
+    breaks: list[int] = []  # events not linked to their predecessor's hash
+    beyond: list[int] = []  # events after the head
     count = 0
     with engine.connect() as conn:
         head = conn.execute(select(AuditHead).where(AuditHead.id == 1)).one()
-        prev_seq, prev_hash = 0, GENESIS
-        window: list[Any] = []
+        head_seq, head_hash = int(head.seq), str(head.hash)
+        last_seq, last_hash = 0, GENESIS
         for r in _rows(conn):
             count += 1
             seq = int(r.seq)
-            own = _hash_of(r) == r.hash
-            if seq != prev_seq + 1:
-                missing = f"{prev_seq + 1}" + (f"–{seq - 1}" if seq - 1 > prev_seq + 1 else "")
+            if seq > head_seq:
+                beyond.append(seq)
+                continue
+            if seq != last_seq + 1:
                 problems.append(
                     ChainProblem(
                         kind="deleted",
-                        seq=prev_seq + 1,
-                        message=f"event {missing} is missing: deleted from the log",
+                        seq=last_seq + 1,
+                        message=f"{_span(last_seq + 1, seq - 1)} "
+                        f"{'is' if seq - 1 == last_seq + 1 else 'are'} missing: deleted from "
+                        "the log",
                     )
                 )
-            elif not own:
-                moved = next(
-                    (int(w.seq) for w in window if _hash_of(r, int(w.seq)) == r.hash), None
-                )
-                if moved is None and any(_hash_of(r, s) == r.hash for s in (seq + 1, seq + 2)):
-                    moved = seq + 1
-                if moved is not None:
-                    problems.append(
-                        ChainProblem(
-                            kind="reordered",
-                            seq=seq,
-                            message=f"event {seq} was written as event {moved}: reordered",
-                        )
-                    )
-                elif r.prev_hash != prev_hash:
-                    problems.append(
-                        ChainProblem(
-                            kind="inserted",
-                            seq=seq,
-                            message=f"event {seq} does not belong to the chain: inserted",
-                        )
-                    )
-                else:
-                    problems.append(
-                        ChainProblem(
-                            kind="edited",
-                            seq=seq,
-                            message=f"event {seq} ({r.action} {r.subject}) was edited after "
-                            "it was written",
-                        )
-                    )
-            elif r.prev_hash != prev_hash and seq == prev_seq + 1 and prev_seq:
-                problems.append(
-                    ChainProblem(
-                        kind="inserted",
-                        seq=seq,
-                        message=f"event {seq} does not follow event {prev_seq}: an event was "
-                        "inserted or replaced before it",
-                    )
-                )
-            window = [*window[-2:], r]
-            prev_seq, prev_hash = seq, str(r.hash)
-        if int(head.seq) != prev_seq or str(head.hash) != prev_hash:
-            kind: Any = "inserted" if prev_seq > int(head.seq) else "head"
+            elif _hash_of(r) != r.hash:
+                unhashed.append(r)
+            elif r.prev_hash != last_hash:
+                breaks.append(seq)
+            last_seq, last_hash = seq, str(r.hash)
+        if last_seq < head_seq:
             problems.append(
                 ChainProblem(
-                    kind=kind,
-                    seq=prev_seq,
-                    message=(
-                        f"events after {head.seq} were added outside the log's writer"
-                        if prev_seq > int(head.seq)
-                        else f"the log ends at event {prev_seq} but its head says "
-                        f"{head.seq}: events were removed from the end"
-                    ),
+                    kind="head",
+                    seq=last_seq + 1,
+                    message=f"{_span(last_seq + 1, head_seq)} "
+                    f"{'is' if last_seq + 1 == head_seq else 'are'} missing from the end: the "
+                    f"log's head says it ends at event {head_seq}, the log at event {last_seq}",
                 )
             )
+        elif head_hash != last_hash:
+            breaks.append(last_seq + 1)  # the head is the last event's successor
+        if beyond:
+            problems.append(
+                ChainProblem(
+                    kind="inserted",
+                    seq=beyond[0],
+                    message=f"{_span(beyond[0], beyond[-1])} "
+                    f"{'comes' if len(beyond) == 1 else 'come'} after the log's head "
+                    f"(event {head_seq}): inserted outside the log's writer",
+                )
+            )
+        moved = _seqs_of(conn, {str(r.prev_hash) for r in unhashed})
+    flagged = {int(r.seq) for r in unhashed}
+    for r in unhashed:
+        seq = int(r.seq)
+        origin = 1 if r.prev_hash == GENESIS else moved.get(str(r.prev_hash), -1) + 1
+        places = [origin, *(seq + d for d in (-3, -2, -1, 1, 2, 3))]
+        was = next((p for p in places if p >= 1 and p != seq and _hash_of(r, p) == r.hash), None)
+        problems.append(
+            ChainProblem(
+                kind="reordered",
+                seq=seq,
+                message=f"event {seq} holds what was written as event {was}: reordered",
+            )
+            if was is not None
+            else ChainProblem(
+                kind="edited",
+                seq=seq,
+                message=f"event {seq} ({r.action} {r.subject}) was edited after it was "
+                "written: its content no longer matches its hash",
+            )
+        )
+    broken = set(breaks)
+    for seq in breaks:
+        if seq - 1 in flagged:
+            continue  # follows from what happened to the event before it
+        if seq + 1 in broken or seq == 1:
+            flagged.add(seq)
+            problems.append(
+                ChainProblem(
+                    kind="inserted",
+                    seq=seq,
+                    message=f"event {seq} does not belong to the chain: it does not link "
+                    + ("to the chain's start" if seq == 1 else f"to event {seq - 1}")
+                    + (
+                        ""
+                        if seq + 1 not in broken
+                        else ", nor the log's head to it"
+                        if seq == last_seq
+                        else f", nor event {seq + 1} to it"
+                    )
+                    + ": inserted",
+                )
+            )
+        elif seq > last_seq:
+            problems.append(
+                ChainProblem(
+                    kind="head",
+                    seq=last_seq,
+                    message=f"the log's head records another event {last_seq} than the log "
+                    "holds: the last event was replaced, or the head was altered",
+                )
+            )
+        else:
+            flagged.add(seq - 1)
+            problems.append(
+                ChainProblem(
+                    kind="inserted",
+                    seq=seq - 1,
+                    message=f"event {seq - 1} is not the event written there (event {seq} "
+                    "links to another one): inserted in its place",
+                )
+            )
+    problems.sort(key=lambda p: p.seq)
     return ChainReport(
         ok=not problems,
         events=count,
-        head_seq=int(head.seq),
-        head_hash=str(head.hash),
+        head_seq=head_seq,
+        head_hash=head_hash,
         problems=problems,
     )
 

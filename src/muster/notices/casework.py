@@ -12,6 +12,7 @@ from muster.audit import service as audit
 from muster.audit.schemas import Event
 from muster.db.clock import now
 from muster.errors import MusterError
+from muster.notices.issuing import withdraw
 from muster.notices.models import (
     CaseNote,
     DeliveryAttempt,
@@ -57,7 +58,8 @@ def deliver(
     note: str | None = None,
 ) -> DeliveryRead:
     """Record one delivery attempt. The notice counts as delivered, and the call-up becomes
-    notified, only when the decree in force says this channel's outcome counts."""
+    notified, only when the decree in force says this channel's outcome counts; a call-up
+    whose claim is pending stays so."""
     if channel not in DELIVERY_OUTCOMES:
         raise MusterError(
             f"channel: {channel!r} is not a delivery channel "
@@ -108,12 +110,16 @@ def deliver(
                 decree_version=n.decree_version,
             )
         )
+        waiting = conn.scalar(select(CallUp.status).where(CallUp.id == n.call_up_id))
         if counts and n.status == "issued":
             conn.execute(
                 update(Notice)
                 .where(Notice.number == number)
                 .values(status="delivered", delivered_at=at)
             )
+        # Only a call-up waiting for its notice becomes notified: a delivery never ends a
+        # pending claim (the claim stops the clock until it is decided).
+        if counts and n.status == "issued" and waiting in ("selected", "no_show"):
             selection.transition(
                 conn,
                 callup_id=n.call_up_id,
@@ -178,24 +184,15 @@ def _move(
         journal=journal,
     )
     if to == "released":
-        withdrawn = conn.execute(
-            update(Notice)
-            .where(Notice.call_up_id == callup_id, Notice.status.in_(("issued", "delivered")))
-            .values(status="withdrawn", withdrawn_reason=reason)
-            .returning(Notice.number)
-        ).all()
-        for (number,) in withdrawn:
-            journal.append(
-                Event(
-                    actor=actor,
-                    role=role,
-                    action="notice.withdrawn",
-                    subject=f"call_up:{callup_id}",
-                    after={"notice": int(number)},
-                    reason=reason,
-                    decree_version=decree_version,
-                )
-            )
+        withdraw(
+            conn,
+            callup_id=callup_id,
+            reason=reason,
+            actor=actor,
+            role=role,
+            decree_version=decree_version,
+            journal=journal,
+        )
     return replacement
 
 

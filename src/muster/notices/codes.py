@@ -23,6 +23,7 @@ TAG_BYTES = 10
 _EPOCH = date(2000, 1, 1)
 _LAYOUT = struct.Struct(">BBIH")  # format, key id, notice number, report day since 2000
 _LENGTH = _LAYOUT.size + TAG_BYTES
+LETTERS = len(base64.b32encode(bytes(_LENGTH)).rstrip(b"="))
 
 
 @dataclass(frozen=True)
@@ -92,16 +93,13 @@ def decode(code: str) -> Decoded:
             f"the code has characters a notice code never has: {' '.join(bad)} "
             "(codes use the letters A-Z and the digits 2-7)"
         )
-    padded = text + "=" * (-len(text) % 8)
-    try:
-        raw = base64.b32decode(padded)
-    except ValueError as exc:
-        raise MusterError(f"the code is not readable: {exc}") from None
-    if len(raw) != _LENGTH:
-        raise MusterError(
-            f"the code has {len(text)} letters; a notice code has "
-            f"{len(base64.b32encode(bytes(_LENGTH)).decode().rstrip('='))}"
-        )
+    if len(text) != LETTERS:
+        raise MusterError(f"the code has {len(text)} letters; a notice code has {LETTERS}")
+    raw = base64.b32decode(text + "=" * (-len(text) % 8))
+    if base64.b32encode(raw).decode().rstrip("=") != text:
+        # The last letter carries one unused bit, always written as 0: a code with it set
+        # was not written by us, and accepting it would let two codes name one notice.
+        raise MusterError(f"the code's last letter {text[-1]} is not one a notice code ends with")
     version, key_id, number, day = _LAYOUT.unpack(raw[: _LAYOUT.size])
     if version != FORMAT:
         raise MusterError(f"the code is of format {version}; this system writes format {FORMAT}")
@@ -114,9 +112,12 @@ def decode(code: str) -> Decoded:
 
 
 def matches(key: bytes, decoded: Decoded, signed: Signed) -> bool:
-    """Whether the code's tag and report day are those of these fields (constant time)."""
-    return decoded.report_on == signed.report_on and hmac.compare_digest(
-        decoded.tag, tag(key, signed)
+    """Whether the code's number, report day and tag are those of these fields (the tag is
+    compared in constant time)."""
+    return (
+        decoded.number == signed.number
+        and decoded.report_on == signed.report_on
+        and hmac.compare_digest(decoded.tag, tag(key, signed))
     )
 
 

@@ -14,11 +14,13 @@ from __future__ import annotations
 import secrets
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, insert, literal, select, text, update
+from sqlalchemy import Connection, Engine, Select, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from muster.audit import service as audit
 from muster.audit.schemas import Event
@@ -108,6 +110,38 @@ def rotate_key(engine: Engine, *, actor: str) -> int:
 # --- issuing ------------------------------------------------------------------------------
 
 
+def withdraw(
+    conn: Connection,
+    *,
+    callup_id: int,
+    reason: str | None,
+    actor: str,
+    role: str,
+    decree_version: str | None,
+    journal: list[Event],
+) -> None:
+    """Withdraw a released call-up's notices not yet answered, so the public check says
+    "withdrawn" and nobody reports on a notice that no longer stands."""
+    withdrawn = conn.execute(
+        update(Notice)
+        .where(Notice.call_up_id == callup_id, Notice.status.in_(("issued", "delivered")))
+        .values(status="withdrawn", withdrawn_reason=reason)
+        .returning(Notice.number)
+    ).all()
+    for (number,) in withdrawn:
+        journal.append(
+            Event(
+                actor=actor,
+                role=role,
+                action="notice.withdrawn",
+                subject=f"call_up:{callup_id}",
+                after={"notice": int(number)},
+                reason=reason,
+                decree_version=decree_version,
+            )
+        )
+
+
 def _numbers(conn: Connection, n: int) -> list[int]:
     if conn.dialect.name == "postgresql":
         rows = conn.execute(
@@ -118,54 +152,111 @@ def _numbers(conn: Connection, n: int) -> list[int]:
     return list(range(start + 1, start + n + 1))
 
 
-def _waiting(
-    conn: Connection, *, campaign_id: int, region: str, day: date, limit: int, full: set[str]
-) -> list[Any]:
-    """Call-ups of the region that need a notice, in priority and lottery order: selected
-    without a notice, or after a no-show whose last notice was delivered and has passed."""
-    columns = (
-        CallUp.id,
-        CallUp.person_id,
-        CallUp.priority,
-        CallUp.position,
-        Person.national_id,
-        Person.district,
+@dataclass(frozen=True)
+class Offices:
+    """A region's offices: by code, by the district each serves, and the one serving
+    people of a district without an office (the one receiving the most a day)."""
+
+    by_code: dict[str, OfficeRead]
+    by_district: dict[str, str]
+    fallback: str
+
+    def serving(self, district: str) -> str:
+        """The code of the office serving a district's people."""
+        return self.by_district.get(district, self.fallback)
+
+
+def offices_of(region: str, offices: list[OfficeRead]) -> Offices | None:
+    mine = {o.code: o for o in offices if o.region == region}
+    if not mine:
+        return None
+    return Offices(
+        by_code=mine,
+        by_district={o.district or o.code: o.code for o in mine.values()},
+        fallback=max(mine.values(), key=lambda o: o.receptions_per_day).code,
     )
-    mine = (CallUp.campaign_id == campaign_id, CallUp.region_code == region)
-    skip = (Person.district.not_in(sorted(full)),) if full else ()
-    first = (
-        select(*columns, literal(0).label("sequence"))
-        .join(Person, Person.id == CallUp.person_id)
-        .where(*mine, *skip, CallUp.status == "selected")
-        .where(~select(Notice.number).where(Notice.call_up_id == CallUp.id).exists())
-        .order_by(CallUp.priority, CallUp.position)
-        .limit(limit)
+
+
+def _needing(campaign_id: int, region: str, day: date) -> Select[int, int, str, str, str, Any]:
+    """Call-ups of the region that need a notice on ``day``: selected without a notice, or
+    after a no-show whose last notice was delivered and whose report day has passed.
+
+    Each call-up's notices are looked up through the index on ``call_up_id`` (correlated
+    subqueries), so the plan stays linear even before the planner has statistics for
+    freshly drawn call-ups or freshly issued notices."""
+    sequence = (
+        select(func.max(Notice.sequence))
+        .where(Notice.call_up_id == CallUp.id)
+        .correlate(CallUp)
+        .scalar_subquery()
     )
-    rows = list(conn.execute(first))
-    last = (
-        select(Notice.call_up_id, func.max(Notice.sequence).label("sequence"))
-        .join(CallUp, CallUp.id == Notice.call_up_id)
-        .where(*mine, CallUp.status == "no_show")
-        .group_by(Notice.call_up_id)
-        .subquery()
-    )
-    repeat = (
-        select(*columns, Notice.sequence)
-        .join(Person, Person.id == CallUp.person_id)
-        .join(last, last.c.call_up_id == CallUp.id)
-        .join(
-            Notice,
-            and_(Notice.call_up_id == CallUp.id, Notice.sequence == last.c.sequence),
+    has_notice = select(Notice.number).where(Notice.call_up_id == CallUp.id).correlate(CallUp)
+    last = aliased(Notice)
+    repeat_due = (
+        select(last.number)
+        .where(
+            last.call_up_id == CallUp.id,
+            last.sequence == sequence,
+            last.status == "delivered",
+            last.report_on < day,
         )
-        .where(*mine, *skip, Notice.status == "delivered", Notice.report_on < day)
+        .correlate(CallUp)
+        .exists()
     )
-    rows += list(conn.execute(repeat))
-    rows.sort(key=lambda r: (r.priority, r.position))
-    return rows[:limit]
+    return (
+        select(
+            CallUp.id,
+            CallUp.person_id,
+            CallUp.status,
+            Person.national_id,
+            Person.district,
+            func.coalesce(sequence, 0).label("sequence"),
+        )
+        .join(Person, Person.id == CallUp.person_id)
+        .where(
+            CallUp.campaign_id == campaign_id,
+            CallUp.region_code == region,
+            (CallUp.status == "selected") & ~has_notice.exists()
+            | (CallUp.status == "no_show") & repeat_due,
+        )
+    )
 
 
-def _offices_of(region: str, offices: list[OfficeRead]) -> dict[str, OfficeRead]:
-    return {o.code: o for o in offices if o.region == region}
+def _waiting(
+    conn: Connection,
+    *,
+    campaign_id: int,
+    region: str,
+    day: date,
+    limit: int,
+    offices: Offices,
+    full: set[str],
+) -> list[Any]:
+    """The next call-ups needing a notice, in priority and lottery order, leaving out those
+    whose office is ``full``."""
+    query = (
+        _needing(campaign_id, region, day).order_by(CallUp.priority, CallUp.position).limit(limit)
+    )
+    if offices.fallback in full:
+        open_ = [d for d, code in offices.by_district.items() if code not in full]
+        query = query.where(Person.district.in_(sorted(open_)))
+    elif full:
+        shut = [d for d, code in offices.by_district.items() if code in full]
+        query = query.where(Person.district.not_in(sorted(shut)))
+    return list(conn.execute(query))
+
+
+def _count_waiting(engine: Engine, *, campaign_id: int, regions: list[str], day: date) -> int:
+    with engine.connect() as conn:
+        return sum(
+            int(
+                conn.scalar(
+                    select(func.count()).select_from(_needing(campaign_id, region, day).subquery())
+                )
+                or 0
+            )
+            for region in regions
+        )
 
 
 def booked_days(
@@ -263,23 +354,28 @@ def issue(
             "only while it is open or winding down"
         )
     version = screening.stored_decree(engine, campaign.decree).in_force(day)
+    if version.ends_call_up:
+        raise MusterError(
+            f"{version.ref}, in force on {day}, ends the call-up; no notice can be issued under "
+            "it (close the campaign with `muster campaign close`)"
+        )
     rules = version.campaign.notices
-    key_id = ensure_key(engine, actor=actor)
     offices = registry.list_offices(engine)
     names = registry.region_names(engine)
     regions = [region] if region else sorted(names)
     if region and region not in names:
         raise MusterError(f"no region {region!r}; regions: {', '.join(sorted(names))}")
+    key_id = ensure_key(engine, actor=actor)
     result = IssueResult(campaign=campaign_id, day=day)
     released: Counter[str] = Counter()
     left = limit
     for i, code in enumerate(regions):
         progress("issue", i, len(regions))
-        mine = _offices_of(code, offices)
-        if not mine:
+        mine = offices_of(code, offices)
+        if mine is None:
             continue
         full: set[str] = set()
-        while len(full) < len(mine) and (left is None or left > 0):
+        while len(full) < len(mine.by_code) and (left is None or left > 0):
             chunk = CHUNK if left is None else min(CHUNK, left)
             with engine.begin() as conn:
                 done = _issue_chunk(
@@ -308,6 +404,7 @@ def issue(
                 break
     progress("issue", len(regions), len(regions))
     result.released = dict(released)
+    result.waiting = _count_waiting(engine, campaign_id=campaign_id, regions=regions, day=day)
     return result
 
 
@@ -326,7 +423,7 @@ def _issue_chunk(
     chunk: int,
     version: Version,
     key_id: int,
-    offices: dict[str, OfficeRead],
+    offices: Offices,
     actor: str,
     role: str,
     overrides: dict[int, str],
@@ -341,7 +438,15 @@ def _issue_chunk(
     next chunk skips their people, who wait for a later day."""
     done = _Chunk()
     quotas.lock_region(conn, campaign_id=campaign_id, region=region)
-    rows = _waiting(conn, campaign_id=campaign_id, region=region, day=day, limit=chunk, full=full)
+    rows = _waiting(
+        conn,
+        campaign_id=campaign_id,
+        region=region,
+        day=day,
+        limit=chunk,
+        offices=offices,
+        full=full,
+    )
     if not rows:
         return done
     ref = f"{version.decree}@{version.number}"
@@ -349,18 +454,30 @@ def _issue_chunk(
         conn, version=version, person_ids=[int(r.person_id) for r in rows], as_of=day
     )
     journal: list[Event] = []
-    fallback = max(offices.values(), key=lambda o: o.receptions_per_day).code
     requests: list[tuple[Any, str]] = []
     for r in rows:
         decision, ground = decided[int(r.person_id)]
         if decision != "eligible" and int(r.id) not in overrides:
             why = selection.RELEASE_FOR[decision]
+            reason = (
+                f"{why}: {decision} on {day} ({ground or 'no ground'}), found when the "
+                "notice was to be issued"
+            )
             replacement = selection.transition(
                 conn,
                 callup_id=int(r.id),
                 to="released",
-                reason=f"{why}: {decision} on {day} ({ground or 'no ground'}), found when the "
-                "notice was to be issued",
+                reason=reason,
+                actor=actor,
+                role=role,
+                decree_version=ref,
+                journal=journal,
+            )
+            # A no-show due a repeat notice still holds the one delivered before.
+            withdraw(
+                conn,
+                callup_id=int(r.id),
+                reason=reason,
                 actor=actor,
                 role=role,
                 decree_version=ref,
@@ -370,13 +487,13 @@ def _issue_chunk(
             result.replacements += replacement is not None
             done.progressed = True
             continue
-        requests.append((r, _office_of(r, offices, fallback)))
+        requests.append((r, offices.serving(str(r.district))))
     capacity = {
         o.code: scheduling.Capacity(o.notices_per_day, o.receptions_per_day, o.exams_per_day)
-        for o in offices.values()
+        for o in offices.by_code.values()
     }
     last = day + timedelta(days=lead + scheduling.HORIZON_DAYS)
-    booked = booked_days(conn, list(offices), day, last)
+    booked = booked_days(conn, list(offices.by_code), day, last)
     weeks = _training(conn, day, last) if training_per_week and requests else None
     plan = scheduling.schedule(
         requests,
@@ -387,9 +504,9 @@ def _issue_chunk(
         training_per_week=training_per_week,
         training_booked=weeks,
     )
-    for r in plan.waiting:
-        full.add(_office_of(r, offices, fallback))
-    done.progressed = done.progressed or bool(plan.waiting)
+    shut = {offices.serving(str(r.district)) for r in plan.waiting} - full
+    full |= shut
+    done.progressed = done.progressed or bool(shut)
     if plan.assigned:
         numbers = _numbers(conn, len(plan.assigned))
         key = signing_keys(conn)[key_id]
@@ -464,10 +581,6 @@ def _issue_chunk(
         done.progressed = True
     audit.record_many(conn, journal)
     return done
-
-
-def _office_of(row: Any, offices: Mapping[str, OfficeRead], fallback: str) -> str:
-    return str(row.district) if str(row.district) in offices else fallback
 
 
 def waiting_count(engine: Engine, *, campaign_id: int) -> int:

@@ -59,7 +59,8 @@ class NoticeRead(BaseModel):
 
 class IssueResult(BaseModel):
     """One batch: notices issued, call-ups released at the issue-time re-check, replacements
-    drawn, and call-ups left waiting because no office day had room."""
+    drawn, overrides used, and call-ups of the batch's regions still needing a notice after
+    it (their office had no notice or report day left, or the batch's limit was reached)."""
 
     campaign: int
     day: date

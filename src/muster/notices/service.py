@@ -4,6 +4,7 @@ show the office backlog (here). Other domains and the command line use this modu
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
@@ -23,6 +24,7 @@ from muster.notices.issuing import (
     booked_days,
     ensure_key,
     issue,
+    offices_of,
     rotate_key,
     signing_keys,
     waiting_count,
@@ -258,19 +260,21 @@ def backlog(engine: Engine, *, campaign_id: int, day: date) -> list[BacklogRow]:
     offices = registry.list_offices(engine)
     has = select(Notice.call_up_id).where(Notice.campaign_id == campaign_id)
     with engine.connect() as conn:
-        waiting = {
-            str(d): int(n)
-            for d, n in conn.execute(
-                select(Person.district, func.count())
-                .join(CallUp, CallUp.person_id == Person.id)
-                .where(
-                    CallUp.campaign_id == campaign_id,
-                    CallUp.status == "selected",
-                    CallUp.id.not_in(has),
-                )
-                .group_by(Person.district)
+        waiting: Counter[str] = Counter()
+        regions = {r: offices_of(r, offices) for r in {o.region for o in offices}}
+        for region, district, n in conn.execute(
+            select(CallUp.region_code, Person.district, func.count())
+            .join(CallUp, CallUp.person_id == Person.id)
+            .where(
+                CallUp.campaign_id == campaign_id,
+                CallUp.status == "selected",
+                CallUp.id.not_in(has),
             )
-        }
+            .group_by(CallUp.region_code, Person.district)
+        ):
+            mine = regions.get(str(region))
+            if mine is not None:
+                waiting[mine.serving(str(district))] += int(n)
         states: dict[tuple[str, str], int] = {
             (str(o), str(s)): int(c)
             for o, s, c in conn.execute(
@@ -296,7 +300,7 @@ def backlog(engine: Engine, *, campaign_id: int, day: date) -> list[BacklogRow]:
             BacklogRow(
                 office=o.code,
                 region=o.region,
-                waiting=int(waiting.get(o.district or o.code, 0)),
+                waiting=waiting[o.code],
                 issued=states.get((o.code, "issued"), 0),
                 delivered=states.get((o.code, "delivered"), 0),
                 notices_today=booked.get((o.code, day, "notices"), 0),

@@ -10,7 +10,15 @@ from pydantic import ValidationError
 
 from muster.policy import yamlpos
 from muster.policy.expressions import Issue
-from muster.policy.schemas import DecreeSpec, ParameterSpec, RuleSpec, VersionSpec
+from muster.policy.schemas import (
+    CampaignSpec,
+    DecreeSpec,
+    NoticeRulesSpec,
+    ParameterSpec,
+    PriorityGroupSpec,
+    RuleSpec,
+    VersionSpec,
+)
 from muster.policy.versions import DecreeProblem
 
 KNOWN_KEYS = sorted(
@@ -19,6 +27,9 @@ KNOWN_KEYS = sorted(
         *ParameterSpec.model_fields,
         *VersionSpec.model_fields,
         *RuleSpec.model_fields,
+        *CampaignSpec.model_fields,
+        *PriorityGroupSpec.model_fields,
+        *NoticeRulesSpec.model_fields,
         "effective_from",
         "value",
     }
