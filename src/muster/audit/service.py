@@ -14,13 +14,25 @@ from datetime import datetime
 from hashlib import sha256
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+import polars as pl
+from sqlalchemy import Connection, Engine, select, update
 
 from muster.audit.models import AuditEvent, AuditHead
 from muster.audit.schemas import ChainProblem, ChainReport, Event, EventRead
+from muster.db import bulk
 from muster.db.clock import now
 
 GENESIS = "0" * 64
+_SCHEMA: dict[str, Any] = {
+    **dict.fromkeys(
+        ("actor", "role", "action", "subject", "before", "after", "reason", "decree_version"),
+        pl.String,
+    ),
+    "seq": pl.Int64,
+    "at": pl.Datetime("us"),
+    "prev_hash": pl.String,
+    "hash": pl.String,
+}
 _PAGE = 20_000
 
 
@@ -75,7 +87,7 @@ def record_many(conn: Connection, events: Sequence[Event]) -> list[int]:
         digest = _digest(seq, at, row, prev)
         rows.append({**row, "seq": seq, "at": at, "prev_hash": prev, "hash": digest})
         prev = digest
-    conn.execute(insert(AuditEvent), rows)
+    bulk.insert(conn, "audit_events", pl.DataFrame(rows, schema=_SCHEMA))
     conn.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev))
     return [r["seq"] for r in rows]
 

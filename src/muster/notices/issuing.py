@@ -18,12 +18,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+import polars as pl
 from sqlalchemy import Connection, Engine, Select, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from muster.audit import service as audit
 from muster.audit.schemas import Event
+from muster.db import bulk
 from muster.db.clock import Progress, now, quiet
 from muster.errors import MusterError
 from muster.notices import codes, scheduling
@@ -46,6 +48,27 @@ from muster.selection import service as selection
 from muster.selection.models import CallUp
 
 CHUNK = 5_000
+_NOTICE_SCHEMA: dict[str, Any] = {
+    **dict.fromkeys(
+        ("number", "call_up_id", "sequence", "campaign_id", "person_id", "key_id"), pl.Int64
+    ),
+    **dict.fromkeys(("issued_on", "report_on"), pl.Date),
+    **dict.fromkeys(("issued_at", "delivered_at"), pl.Datetime("us")),
+    **dict.fromkeys(
+        (
+            "kind",
+            "region_code",
+            "office_code",
+            "decree_version",
+            "code",
+            "status",
+            "override_reason",
+            "withdrawn_reason",
+            "actor",
+        ),
+        pl.String,
+    ),
+}
 
 
 # --- keys -------------------------------------------------------------------------------
@@ -568,7 +591,7 @@ def _issue_chunk(
                 )
             )
             result.overrides += override is not None
-        conn.execute(insert(Notice), notices)
+        bulk.insert(conn, "notices", pl.DataFrame(notices, schema=_NOTICE_SCHEMA))
         _book(conn, plan.office_days)
         for w, n in sorted(plan.training_weeks.items()):
             conn.execute(
