@@ -11,17 +11,13 @@ batch re-run after a crash continues where it stopped.
 
 from __future__ import annotations
 
-import secrets
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, Select, func, insert, select, text, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy import Connection, Engine, func, select, text, update
 
 from muster.audit import service as audit
 from muster.audit.schemas import Event
@@ -29,23 +25,27 @@ from muster.db import bulk
 from muster.db.clock import Progress, now, quiet
 from muster.errors import MusterError
 from muster.notices import codes, scheduling
+from muster.notices.booking import (
+    Offices,
+    book,
+    booked_days,
+    offices_of,
+    training_weeks,
+)
+from muster.notices.keys import ensure_key, signing_keys
 from muster.notices.models import (
     Notice,
-    OfficeDay,
-    SigningKey,
     TrainingWeek,
 )
 from muster.notices.schemas import (
     IssueResult,
 )
+from muster.notices.waiting import count_waiting, next_waiting
 from muster.policy.versions import Version
 from muster.quotas import service as quotas
 from muster.registry import service as registry
-from muster.registry.models import Person
-from muster.registry.schemas import OfficeRead
 from muster.screening import service as screening
 from muster.selection import service as selection
-from muster.selection.models import CallUp
 
 CHUNK = 5_000
 _NOTICE_SCHEMA: dict[str, Any] = {
@@ -69,65 +69,6 @@ _NOTICE_SCHEMA: dict[str, Any] = {
         pl.String,
     ),
 }
-
-
-# --- keys -------------------------------------------------------------------------------
-
-
-def _signing_key(conn: Connection) -> tuple[int, bytes]:
-    row = conn.execute(
-        select(SigningKey.id, SigningKey.secret)
-        .where(SigningKey.retired_at.is_(None))
-        .order_by(SigningKey.id.desc())
-        .limit(1)
-    ).first()
-    if row is None:
-        raise MusterError("no notice signing key; run `muster notices rotate-key` first")
-    return int(row[0]), bytes(row[1])
-
-
-def signing_keys(conn: Connection) -> dict[int, bytes]:
-    return {int(i): bytes(s) for i, s in conn.execute(select(SigningKey.id, SigningKey.secret))}
-
-
-def ensure_key(engine: Engine, *, actor: str) -> int:
-    """The id of the key that signs new notices, creating the first one if there is none."""
-    with engine.connect() as conn:
-        found = conn.scalar(select(func.max(SigningKey.id)).where(SigningKey.retired_at.is_(None)))
-    if found is not None:
-        return int(found)
-    try:
-        return rotate_key(engine, actor=actor)
-    except IntegrityError:  # another worker created it at the same moment
-        return ensure_key(engine, actor=actor)
-
-
-def rotate_key(engine: Engine, *, actor: str) -> int:
-    """Retire the signing key in use and create a new one. Notices signed with a retired key
-    still verify; new notices are signed with the new key."""
-    with engine.begin() as conn:
-        last = int(conn.scalar(select(func.max(SigningKey.id))) or 0)
-        if last >= 255:
-            raise MusterError("255 signing keys have been used; codes have room for no more")
-        at = now()
-        conn.execute(
-            update(SigningKey).where(SigningKey.retired_at.is_(None)).values(retired_at=at)
-        )
-        conn.execute(
-            insert(SigningKey).values(
-                id=last + 1, secret=secrets.token_bytes(32), created_at=at, actor=actor
-            )
-        )
-        audit.record(
-            conn,
-            Event(
-                actor=actor,
-                role="headquarters",
-                action="notices.key_rotated",
-                subject=f"signing_key:{last + 1}",
-            ),
-        )
-    return last + 1
 
 
 # --- issuing ------------------------------------------------------------------------------
@@ -173,182 +114,6 @@ def _numbers(conn: Connection, n: int) -> list[int]:
         return [int(r[0]) for r in rows]
     start = int(conn.scalar(select(func.max(Notice.number))) or 0)
     return list(range(start + 1, start + n + 1))
-
-
-@dataclass(frozen=True)
-class Offices:
-    """A region's offices: by code, by the district each serves, and the one serving
-    people of a district without an office (the one receiving the most a day)."""
-
-    by_code: dict[str, OfficeRead]
-    by_district: dict[str, str]
-    fallback: str
-
-    def serving(self, district: str) -> str:
-        """The code of the office serving a district's people."""
-        return self.by_district.get(district, self.fallback)
-
-
-def offices_of(region: str, offices: list[OfficeRead]) -> Offices | None:
-    mine = {o.code: o for o in offices if o.region == region}
-    if not mine:
-        return None
-    return Offices(
-        by_code=mine,
-        by_district={o.district or o.code: o.code for o in mine.values()},
-        fallback=max(mine.values(), key=lambda o: o.receptions_per_day).code,
-    )
-
-
-def _needing(campaign_id: int, region: str, day: date) -> Select[int, int, str, str, str, Any]:
-    """Call-ups of the region that need a notice on ``day``: selected without a notice, or
-    after a no-show whose last notice was delivered and whose report day has passed.
-
-    Each call-up's notices are looked up through the index on ``call_up_id`` (correlated
-    subqueries), so the plan stays linear even before the planner has statistics for
-    freshly drawn call-ups or freshly issued notices."""
-    sequence = (
-        select(func.max(Notice.sequence))
-        .where(Notice.call_up_id == CallUp.id)
-        .correlate(CallUp)
-        .scalar_subquery()
-    )
-    has_notice = select(Notice.number).where(Notice.call_up_id == CallUp.id).correlate(CallUp)
-    last = aliased(Notice)
-    repeat_due = (
-        select(last.number)
-        .where(
-            last.call_up_id == CallUp.id,
-            last.sequence == sequence,
-            last.status == "delivered",
-            last.report_on < day,
-        )
-        .correlate(CallUp)
-        .exists()
-    )
-    return (
-        select(
-            CallUp.id,
-            CallUp.person_id,
-            CallUp.status,
-            Person.national_id,
-            Person.district,
-            func.coalesce(sequence, 0).label("sequence"),
-        )
-        .join(Person, Person.id == CallUp.person_id)
-        .where(
-            CallUp.campaign_id == campaign_id,
-            CallUp.region_code == region,
-            (CallUp.status == "selected") & ~has_notice.exists()
-            | (CallUp.status == "no_show") & repeat_due,
-        )
-    )
-
-
-def _waiting(
-    conn: Connection,
-    *,
-    campaign_id: int,
-    region: str,
-    day: date,
-    limit: int,
-    offices: Offices,
-    full: set[str],
-) -> list[Any]:
-    """The next call-ups needing a notice, in priority and lottery order, leaving out those
-    whose office is ``full``."""
-    query = (
-        _needing(campaign_id, region, day).order_by(CallUp.priority, CallUp.position).limit(limit)
-    )
-    if offices.fallback in full:
-        open_ = [d for d, code in offices.by_district.items() if code not in full]
-        query = query.where(Person.district.in_(sorted(open_)))
-    elif full:
-        shut = [d for d, code in offices.by_district.items() if code in full]
-        query = query.where(Person.district.not_in(sorted(shut)))
-    return list(conn.execute(query))
-
-
-def _count_waiting(engine: Engine, *, campaign_id: int, regions: list[str], day: date) -> int:
-    with engine.connect() as conn:
-        return sum(
-            int(
-                conn.scalar(
-                    select(func.count()).select_from(_needing(campaign_id, region, day).subquery())
-                )
-                or 0
-            )
-            for region in regions
-        )
-
-
-def booked_days(
-    conn: Connection, offices: list[str], first: date, last: date
-) -> dict[tuple[str, date, str], int]:
-    rows = conn.execute(
-        select(OfficeDay.office_code, OfficeDay.day, OfficeDay.kind, OfficeDay.used).where(
-            OfficeDay.office_code.in_(offices), OfficeDay.day >= first, OfficeDay.day <= last
-        )
-    )
-    return {(str(o), d, str(k)): int(u) for o, d, k, u in rows}
-
-
-def _book(conn: Connection, counts: Mapping[tuple[str, date, str], int]) -> None:
-    """Add to office-day bookings (the region's lock makes these rows ours alone)."""
-    if not counts:
-        return
-    keys = list(counts)
-    existing = {
-        (str(o), d, str(k))
-        for o, d, k in conn.execute(
-            select(OfficeDay.office_code, OfficeDay.day, OfficeDay.kind).where(
-                OfficeDay.office_code.in_({k[0] for k in keys}),
-                OfficeDay.day.in_({k[1] for k in keys}),
-            )
-        )
-    }
-    fresh = [
-        {"office_code": o, "day": d, "kind": k, "used": n}
-        for (o, d, k), n in counts.items()
-        if (o, d, k) not in existing
-    ]
-    if fresh:
-        conn.execute(insert(OfficeDay), fresh)
-    for (o, d, k), n in counts.items():
-        if (o, d, k) in existing:
-            conn.execute(
-                update(OfficeDay)
-                .where(OfficeDay.office_code == o, OfficeDay.day == d, OfficeDay.kind == k)
-                .values(used=OfficeDay.used + n)
-            )
-
-
-def _training(conn: Connection, first: date, last: date) -> dict[date, int]:
-    """Training weeks booked in the window, locked: the intake is national, so every region's
-    writer takes these rows in date order after its own region's."""
-    weeks = []
-    w = scheduling.week_start(first)
-    while w <= last:
-        weeks.append(w)
-        w += timedelta(days=7)
-    have = set(
-        conn.scalars(select(TrainingWeek.week_start).where(TrainingWeek.week_start.in_(weeks)))
-    )
-    missing = [{"week_start": w, "used": 0} for w in weeks if w not in have]
-    if missing:
-        if conn.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            conn.execute(pg_insert(TrainingWeek).values(missing).on_conflict_do_nothing())
-        else:
-            conn.execute(insert(TrainingWeek), missing)
-    rows = conn.execute(
-        select(TrainingWeek.week_start, TrainingWeek.used)
-        .where(TrainingWeek.week_start.in_(weeks))
-        .order_by(TrainingWeek.week_start)
-        .with_for_update()
-    )
-    return {d: int(u) for d, u in rows}
 
 
 def issue(
@@ -427,7 +192,7 @@ def issue(
                 break
     progress("issue", len(regions), len(regions))
     result.released = dict(released)
-    result.waiting = _count_waiting(engine, campaign_id=campaign_id, regions=regions, day=day)
+    result.waiting = count_waiting(engine, campaign_id=campaign_id, regions=regions, day=day)
     return result
 
 
@@ -461,7 +226,7 @@ def _issue_chunk(
     next chunk skips their people, who wait for a later day."""
     done = _Chunk()
     quotas.lock_region(conn, campaign_id=campaign_id, region=region)
-    rows = _waiting(
+    rows = next_waiting(
         conn,
         campaign_id=campaign_id,
         region=region,
@@ -517,7 +282,7 @@ def _issue_chunk(
     }
     last = day + timedelta(days=lead + scheduling.HORIZON_DAYS)
     booked = booked_days(conn, list(offices.by_code), day, last)
-    weeks = _training(conn, day, last) if training_per_week and requests else None
+    weeks = training_weeks(conn, day, last) if training_per_week and requests else None
     plan = scheduling.schedule(
         requests,
         day=day,
@@ -592,7 +357,7 @@ def _issue_chunk(
             )
             result.overrides += override is not None
         bulk.insert(conn, "notices", pl.DataFrame(notices, schema=_NOTICE_SCHEMA))
-        _book(conn, plan.office_days)
+        book(conn, plan.office_days)
         for w, n in sorted(plan.training_weeks.items()):
             conn.execute(
                 update(TrainingWeek)
@@ -604,19 +369,3 @@ def _issue_chunk(
         done.progressed = True
     audit.record_many(conn, journal)
     return done
-
-
-def waiting_count(engine: Engine, *, campaign_id: int) -> int:
-    """Selected call-ups still without a notice."""
-    has = select(Notice.call_up_id).where(Notice.campaign_id == campaign_id)
-    with engine.connect() as conn:
-        return int(
-            conn.scalar(
-                select(func.count()).where(
-                    CallUp.campaign_id == campaign_id,
-                    CallUp.status == "selected",
-                    CallUp.id.not_in(has),
-                )
-            )
-            or 0
-        )

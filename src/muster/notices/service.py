@@ -12,6 +12,7 @@ from sqlalchemy import Engine, delete, func, select
 
 from muster.errors import MusterError
 from muster.notices import codes
+from muster.notices.booking import booked_days, offices_of
 from muster.notices.casework import (
     deliver,
     examine,
@@ -20,15 +21,8 @@ from muster.notices.casework import (
     report,
     version_of,
 )
-from muster.notices.issuing import (
-    booked_days,
-    ensure_key,
-    issue,
-    offices_of,
-    rotate_key,
-    signing_keys,
-    waiting_count,
-)
+from muster.notices.issuing import issue
+from muster.notices.keys import ensure_key, rotate_key, signing_keys
 from muster.notices.models import (
     CaseNote,
     DeliveryAttempt,
@@ -43,6 +37,7 @@ from muster.notices.schemas import (
     NoticeRead,
     VerifyResult,
 )
+from muster.notices.waiting import waiting_count
 from muster.registry import service as registry
 from muster.registry.models import Office, Person, Region
 from muster.selection.models import CallUp
