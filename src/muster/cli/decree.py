@@ -22,7 +22,7 @@ app = typer.Typer(
 
 @app.command()
 def check(
-    file: Annotated[Path, typer.Argument(help="A decree file (.yaml).")],
+    file: Annotated[Path, typer.Argument(help="A decree file (.yaml or .toml).")],
 ) -> None:
     """Check a decree file: every problem as FILE:LINE:COL, exit 1 if any is an error."""
     if not file.is_file():
@@ -62,7 +62,7 @@ def _date(value: str | None, option: str) -> date | None:
 @app.command()
 def load(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="A decree file (.yaml).")],
+    file: Annotated[Path, typer.Argument(help="A decree file (.yaml or .toml).")],
 ) -> None:
     """Check and store a decree; versions already in force cannot change."""
     result = screening.load_decree(engine(ctx), file, actor=settings(ctx).actor_name())

@@ -1,4 +1,4 @@
-"""Decree files: load, check (every problem located as FILE:LINE:COL), and resolve versions.
+"""Decree files (YAML or TOML): load, check (every problem located as FILE:LINE:COL).
 
 A decree file lists its versions (dated amendments, each with the national target), its
 parameters (values dated like OpenFisca's), and four lists of rules: ``criteria`` (all must
@@ -16,14 +16,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from muster.errors import MusterError
-from muster.policy import yamlpos
 from muster.policy.expressions import ParamType, parse
 from muster.policy.fields import FIELDS
-from muster.policy.located import Checker, pydantic_problems
+from muster.policy.located import Checker, Format, detect, pydantic_problems, read
 from muster.policy.schemas import (
     KINDS,
     DecreeSpec,
@@ -47,6 +45,7 @@ __all__ = [
     "Decree",
     "DecreeError",
     "DecreeProblem",
+    "Format",
     "Parameter",
     "Rule",
     "Version",
@@ -146,7 +145,7 @@ def _rules(check: Checker, spec: DecreeSpec, params: dict[str, Parameter]) -> li
         for i, r in enumerate(getattr(spec, list_name)):
             path: list[str | int] = [list_name, i]
             if r.id in seen:
-                line = yamlpos.position(yamlpos.find(check.root, [*seen[r.id], "id"])).line
+                line = check.position([*seen[r.id], "id"]).line
                 check.at([*path, "id"], f"rule id '{r.id}' is used twice (also on line {line})")
             seen[r.id] = path
             cond, issues = parse(r.condition, types)
@@ -322,27 +321,15 @@ def _check_reach(
             )
 
 
-def check_text(text: str, file: str) -> tuple[Decree | None, list[DecreeProblem]]:
-    """Check a decree's text; return the decree (None if any error) and all problems."""
-    check = Checker(file, "")
-    try:
-        check = Checker(file, text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        reason = getattr(exc, "problem", None) or str(exc)
-        return None, [DecreeProblem(line, col, f"not valid YAML: {reason}", file=file)]
-    for name, node in yamlpos.duplicate_keys(check.root):
-        pos = yamlpos.position(node)
-        check.problems.append(
-            DecreeProblem(
-                pos.line,
-                pos.col,
-                f"'{name}' appears twice in this mapping; the first would be ignored",
-                file=file,
-            )
-        )
+def check_text(
+    text: str, file: str, fmt: Format | None = None
+) -> tuple[Decree | None, list[DecreeProblem]]:
+    """Check a decree's text, YAML or TOML (``fmt``; by default told from ``file`` or the
+    text, see ``located``); return the decree (None if any error) and all problems."""
+    found = read(text, file, fmt or detect(text, file))
+    if isinstance(found, DecreeProblem):
+        return None, [found]
+    check, data = found
     if not isinstance(data, dict):
         return None, [
             DecreeProblem(

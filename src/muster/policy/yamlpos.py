@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import yaml
 
-
-@dataclass(frozen=True)
-class Position:
-    line: int  # 1-based
-    col: int  # 1-based
+from muster.policy.sourcepos import Position
+from muster.policy.sourcepos import offset_position as _offset_in
 
 
 def compose(text: str) -> yaml.Node | None:
@@ -52,32 +48,8 @@ def position(node: yaml.Node | None) -> Position:
 
 
 def offset_position(text: str, node: yaml.Node, offset: int) -> Position:
-    """Where character ``offset`` of a scalar's value sits in the file.
-
-    Matches the value's non-blank characters against the raw source in order, so plain,
-    quoted, literal (|) and folded (>) scalars, whose line breaks and indentation differ from
-    their value, all map to the right line and column.
-    """
-    value = str(node.value)
-    start = node.start_mark.index
-    raw = text[start : node.end_mark.index]
-    j = 0
-    target = 0
-    for i, ch in enumerate(value):
-        if ch.isspace():
-            continue
-        while j < len(raw) and raw[j] != ch:
-            j += 1
-        if j >= len(raw):
-            break
-        if i >= offset:
-            target = j
-            break
-        j += 1
-    absolute = start + target
-    line = text.count("\n", 0, absolute) + 1
-    col = absolute - (text.rfind("\n", 0, absolute) + 1) + 1
-    return Position(line, col)
+    """Where character ``offset`` of a scalar's value sits in the file (``sourcepos``)."""
+    return _offset_in(text, node.start_mark.index, node.end_mark.index, str(node.value), offset)
 
 
 def duplicate_keys(root: yaml.Node | None) -> list[tuple[str, yaml.Node]]:
