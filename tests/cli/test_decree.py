@@ -73,3 +73,11 @@ def test_load_a_toml_decree_then_the_same_decree_in_yaml(db_url: str) -> None:
     )
     assert again.exit_code == 0, again.output
     assert "versions added -, unchanged [1, 2, 3, 4, 5]," in again.output
+
+
+def test_check_of_a_file_that_is_not_text_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "decree.yaml"
+    bad.write_bytes(b"decree: x\ntitle: \xff\xfe\n")
+    result = runner.invoke(app, ["decree", "check", str(bad)])
+    assert result.exit_code == 1
+    assert "not UTF-8 text" in result.stderr and "Traceback" not in result.stderr

@@ -27,7 +27,11 @@ def check(
     """Check a decree file: every problem as FILE:LINE:COL, exit 1 if any is an error."""
     if not file.is_file():
         raise MusterError(f"{file}: no such file")
-    decree, problems = policy.check_text(file.read_text(encoding="utf-8"), str(file))
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise MusterError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    decree, problems = policy.check_text(text, str(file))
     for problem in problems:
         err.print(str(problem), markup=False, highlight=False)
     if decree is None:
