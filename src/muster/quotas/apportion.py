@@ -41,13 +41,22 @@ a seat is reported in ``Apportionment.ties``.
 
 from __future__ import annotations
 
-import heapq
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
 from muster.errors import MusterError
+from muster.quotas.methods import (
+    TIE_RULE,
+    Problem,
+    Tie,
+    as_decimal,
+    below_cap,
+    divisor_method,
+    hamilton,
+    open_entries,
+    seat_claim,
+)
 
 Weight = int | Fraction
 
@@ -61,7 +70,6 @@ METHODS: dict[str, str] = {
     "hamilton": "hamilton",
 }
 DIVISOR_METHODS = ("huntington-hill", "webster", "jefferson", "adams")
-TIE_RULE = "larger weight first, then earlier in the input"
 
 _FORMULAS = {
     "huntington-hill": "Huntington-Hill (equal proportions): each entry first gets one seat, then "
@@ -80,42 +88,6 @@ _FORMULAS = {
 
 class ApportionmentError(MusterError):
     """The seats cannot be shared as asked (bounds that do not fit, an unknown method…)."""
-
-
-@dataclass(frozen=True)
-class Tie:
-    """Entries with exactly equal claims on the last seat(s); ``winners`` got them by the tie rule.
-
-    ``value`` is the tied claim: the quotient ``w / d(n)`` (for Huntington-Hill its square
-    ``w² / (n(n+1))``), the fractional remainder for Hamilton, or ``None`` for first seats.
-    """
-
-    candidates: tuple[int, ...]
-    winners: tuple[int, ...]
-    kind: str
-    value: Fraction | None
-
-    @property
-    def seats(self) -> int:
-        return len(self.winners)
-
-    def explain(self, names: Sequence[str]) -> str:
-        """One line for people: who tied, on what, and who got the seat(s)."""
-        tied = _listed([names[i] for i in self.candidates])
-        won = _listed([names[i] for i in self.winners])
-        on = {
-            "quotient": "equal quotients",
-            "squared quotient": "equal priorities",
-            "remainder": "equal remainders",
-            "first seat": "equal claims on a first seat",
-        }[self.kind]
-        if self.value is not None:
-            on += f" of {_decimal(self.value)}"
-        plural = "s" if self.seats != 1 else ""
-        return (
-            f"tie for {self.seats} seat{plural} between {tied} ({on}): "
-            f"given to {won} by the rule {TIE_RULE}"
-        )
 
 
 @dataclass(frozen=True)
@@ -152,19 +124,8 @@ def canonical(method: str) -> str:
 def describe(method: str, *, first_divisor: Fraction | None = None) -> str:
     """The method's formula in one line of plain words, for publication with the quotas."""
     name = canonical(method)
-    first = "1" if first_divisor is None else _decimal(first_divisor)
+    first = "1" if first_divisor is None else as_decimal(first_divisor)
     return _FORMULAS[name].format(first=first)
-
-
-@dataclass(frozen=True)
-class _Problem:
-    weights: tuple[Fraction, ...]
-    total: int
-    method: str
-    low: tuple[int, ...]
-    high: tuple[int | None, ...]
-    dropped: tuple[int, ...]
-    first: Fraction
 
 
 def apportion(
@@ -180,10 +141,10 @@ def apportion(
     """Share ``total`` seats among ``weights`` by ``method`` (see the module for the rules)."""
     p = _prepare(weights, total, method, min_seats, max_seats, threshold, first_divisor)
     if p.method == "hamilton":
-        seats, ties = _hamilton(p)
+        seats, ties = hamilton(p)
         divisor = None
     else:
-        seats, ties, divisor = _divisor_method(p)
+        seats, ties, divisor = divisor_method(p)
     return Apportionment(
         seats=tuple(seats),
         method=p.method,
@@ -213,16 +174,16 @@ def sequential(
     seats = list(p.low)
     for _ in range(total - sum(seats)):
         best = max(
-            (i for i in _active(p) if _below_cap(p, i, seats[i])),
+            (i for i in open_entries(p) if below_cap(p, i, seats[i])),
             key=lambda i: _claim(p, i, seats[i]),
         )
         seats[best] += 1
     return tuple(seats)
 
 
-def _claim(p: _Problem, i: int, n: int) -> tuple[int, Fraction, Fraction, int]:
+def _claim(p: Problem, i: int, n: int) -> tuple[int, Fraction, Fraction, int]:
     """Sort key of entry i's claim on its (n+1)-th seat: infinite, quotient, weight, order."""
-    rank = _rank(p, i, n)
+    rank = seat_claim(p, i, n)
     return (1, Fraction(0), p.weights[i], -i) if rank is None else (0, rank, p.weights[i], -i)
 
 
@@ -234,7 +195,7 @@ def _prepare(
     max_seats: Sequence[int | None] | None,
     threshold: Fraction | None,
     first_divisor: Fraction | None,
-) -> _Problem:
+) -> Problem:
     name = canonical(method)
     ws = tuple(Fraction(w) for w in weights)
     n = len(ws)
@@ -258,12 +219,12 @@ def _prepare(
             )
         if not 0 < first_divisor <= 3:
             raise ApportionmentError(
-                f"first divisor: found {_decimal(first_divisor)}, expected a number above 0 "
+                f"first divisor: found {as_decimal(first_divisor)}, expected a number above 0 "
                 "and at most 3 (such as 1.4 or 1.2)"
             )
     if threshold is not None and not 0 <= threshold < 1:
         raise ApportionmentError(
-            f"threshold: found {_decimal(threshold)}, expected a share from 0 up to (not "
+            f"threshold: found {as_decimal(threshold)}, expected a share from 0 up to (not "
             "including) 1, such as 0.05"
         )
     whole = sum(ws, Fraction(0))
@@ -273,7 +234,7 @@ def _prepare(
     out = set(dropped)
     if len(out) == n:
         raise ApportionmentError(
-            f"every entry is under the threshold {_decimal(threshold or Fraction(0))}"
+            f"every entry is under the threshold {as_decimal(threshold or Fraction(0))}"
         )
     low = tuple(0 if i in out else min_seats for i in range(n))
     high = tuple(0 if i in out else caps[i] for i in range(n))
@@ -297,242 +258,19 @@ def _prepare(
         raise ApportionmentError(
             f"total: found {total}, expected at most {fits}, the sum of the caps"
         )
-    return _Problem(ws, total, name, low, high, dropped, first_divisor or Fraction(1))
+    return Problem(ws, total, name, low, high, dropped, first_divisor or Fraction(1))
 
 
-def _active(p: _Problem) -> list[int]:
-    """Entries that can take seats beyond their minimum."""
-    return [i for i, w in enumerate(p.weights) if w > 0 and _below_cap(p, i, p.low[i])]
-
-
-def _below_cap(p: _Problem, i: int, n: int) -> bool:
-    cap = p.high[i]
-    return cap is None or n < cap
-
-
-def _rank(p: _Problem, i: int, n: int) -> Fraction | None:
-    """Entry i's claim on its (n+1)-th seat; ``None`` is infinite (a first seat, Adams and
-    Huntington-Hill). Huntington-Hill's is squared, ``w² / (n(n+1))``, to stay rational."""
-    w = p.weights[i]
-    if p.method == "jefferson":
-        return w / (n + 1)
-    if p.method == "webster":
-        return w / (p.first if n == 0 else 2 * n + 1)
-    if n == 0:
-        return None
-    if p.method == "adams":
-        return w / n
-    return w * w / (n * (n + 1))
-
-
-def _count(p: _Problem, w: Fraction, lam: Fraction) -> int:
-    """How many of an entry's seats have a claim ≥ ``lam`` (exactly)."""
-    if p.method == "huntington-hill":
-        m = math.floor(w * w / lam)
-        return (math.isqrt(4 * m + 1) - 1) // 2 + 1
-    x = w / lam
-    if p.method == "jefferson":
-        return math.floor(x)
-    if p.method == "adams":
-        return math.floor(x) + 1
-    return 0 if x < p.first else 1 + max(0, math.floor((x - 1) / 2))
-
-
-def _count_float(p: _Problem, w: float, lam: float, first: float) -> float:
-    """``_count`` in floating point: only to guess a divisor, never to decide a seat."""
-    if p.method == "huntington-hill":
-        x = w / math.sqrt(lam)
-        return (math.sqrt(4 * x * x + 1) - 1) // 2 + 1
-    x = w / lam
-    if p.method == "jefferson":
-        return x // 1
-    if p.method == "adams":
-        return x // 1 + 1
-    return 0 if x < first else 1 + max(0.0, (x - 1) // 2)
-
-
-def _divisor_method(p: _Problem) -> tuple[list[int], list[Tie], Fraction | None]:
-    seats = list(p.low)
-    active = _active(p)
-    ties: list[Tie] = []
-    left = p.total - sum(seats)
-    if left == 0 or not active:
-        return seats, ties, None
-    if p.method in ("adams", "huntington-hill"):
-        first = [i for i in active if seats[i] == 0]
-        if left < len(first):
-            order = sorted(first, key=lambda i: (-p.weights[i], i))
-            for i in order[:left]:
-                seats[i] = 1
-            ties.append(Tie(tuple(first), tuple(sorted(order[:left])), "first seat", None))
-            return seats, ties, None
-        for i in first:
-            seats[i] = 1
-    base = list(seats)
-    lam = Fraction(_guess(p, active, base))
-    for i in active:
-        seats[i] = _clamp(_count(p, p.weights[i], lam), base[i], p.high[i])
-    _step(p, active, base, seats)
-    taken = {i: _rank(p, i, seats[i] - 1) for i in active if seats[i] > base[i]}
-    waiting = {i: _rank(p, i, seats[i]) for i in active if _below_cap(p, i, seats[i])}
-    lowest_in = min((r for r in taken.values() if r is not None), default=None)
-    highest_out = max((r for r in waiting.values() if r is not None), default=None)
-    if lowest_in is not None and lowest_in == highest_out:
-        winners = tuple(i for i, r in taken.items() if r == lowest_in)
-        losers = tuple(i for i, r in waiting.items() if r == lowest_in)
-        kind = "squared quotient" if p.method == "huntington-hill" else "quotient"
-        ties.append(Tie(tuple(sorted(winners + losers)), winners, kind, lowest_in))
-    return seats, ties, _published_divisor(p, lowest_in, highest_out)
-
-
-def _clamp(n: int, low: int, high: int | None) -> int:
-    n = max(n, low)
-    return n if high is None else min(n, high)
-
-
-def _guess(p: _Problem, active: list[int], base: list[int]) -> float:
-    """A claim level at which the rounded seats come close to the total (float bisection)."""
-    ws = {i: float(p.weights[i]) for i in active}
-    fixed = sum(base) - sum(base[i] for i in active)
-    first = float(p.first)
-
-    def seats_at(lam: float) -> float:
-        got = 0.0
-        for i, w in ws.items():
-            n = max(_count_float(p, w, lam, first), base[i])
-            high = p.high[i]
-            got += n if high is None else min(n, high)
-        return got + fixed
-
-    total = p.total
-    weight = sum(ws.values())
-    n = len(active)
-    lam = {
-        "jefferson": weight / (total + n / 2),
-        "webster": weight / (2 * total),
-        "adams": weight / max(total - n / 2, 1),
-        "huntington-hill": (weight / total) ** 2,
-    }[p.method]
-    lo = hi = lam
-    while seats_at(lo) < total:
-        lo /= 2
-    while seats_at(hi) > total:
-        hi *= 2
-    for _ in range(64):
-        if hi / lo < 1 + 1e-12:
-            break
-        mid = math.sqrt(lo * hi)
-        got = seats_at(mid)
-        if got == total:
-            return mid
-        if got > total:
-            lo = mid
-        else:
-            hi = mid
-    return hi
-
-
-def _step(p: _Problem, active: list[int], base: list[int], seats: list[int]) -> None:
-    """Add or remove the seats still missing or extra, one at a time by exact claim."""
-    missing = p.total - sum(seats)
-    if missing > 0:
-        best: list[tuple[Fraction, Fraction, int]] = []
-        for i in active:
-            if _below_cap(p, i, seats[i]):
-                best.append((-_known(p, i, seats[i]), -p.weights[i], i))
-        heapq.heapify(best)
-        for _ in range(missing):
-            _, _, i = heapq.heappop(best)
-            seats[i] += 1
-            if _below_cap(p, i, seats[i]):
-                heapq.heappush(best, (-_known(p, i, seats[i]), -p.weights[i], i))
-    elif missing < 0:
-        worst: list[tuple[Fraction, Fraction, int]] = []
-        for i in active:
-            if seats[i] > base[i]:
-                worst.append((_known(p, i, seats[i] - 1), p.weights[i], -i))
-        heapq.heapify(worst)
-        for _ in range(-missing):
-            _, _, j = heapq.heappop(worst)
-            seats[-j] -= 1
-            if seats[-j] > base[-j]:
-                heapq.heappush(worst, (_known(p, -j, seats[-j] - 1), p.weights[-j], j))
-
-
-def _known(p: _Problem, i: int, n: int) -> Fraction:
-    """A finite claim (beyond an entry's guaranteed first seat)."""
-    rank = _rank(p, i, n)
-    assert rank is not None, "first seats are given before any claim is compared"
-    return rank
-
-
-def _published_divisor(
-    p: _Problem, lowest_in: Fraction | None, highest_out: Fraction | None
-) -> Fraction | None:
-    """The largest whole D (else the shortest decimal) with highest_out < claim < lowest_in,
-    in the method's usual scale: no weight / D then falls on a rounding point."""
-    if lowest_in is None:
-        return None
-    scale = Fraction(2) if p.method == "webster" else Fraction(1)
-    hi = lowest_in * scale
-    lo = (highest_out or Fraction(0)) * scale
-    squared = p.method == "huntington-hill"
-    for digits in range(40):
-        unit = 10**digits
-        if squared:
-            d = Fraction(math.isqrt(math.ceil(hi * unit * unit) - 1), unit)
-        else:
-            d = Fraction(math.ceil(hi * unit) - 1, unit)
-        if d > 0 and (d * d if squared else d) > lo:
-            return d
-    return None
-
-
-def _hamilton(p: _Problem) -> tuple[list[int], list[Tie]]:
-    n = len(p.weights)
-    seats = list(p.low)
-    free = set(_active(p))
-    while free:
-        left = p.total - sum(seats[i] for i in range(n) if i not in free)
-        weight = sum((p.weights[i] for i in free), Fraction(0))
-        quota = {i: left * p.weights[i] / weight for i in free}
-        over = {i: cap for i in free if (cap := p.high[i]) is not None and quota[i] > cap}
-        under = {i: p.low[i] for i in free if quota[i] < p.low[i]}
-        bound = over or under
-        if not bound:
-            break
-        for i, held in bound.items():
-            seats[i] = held
-            free.discard(i)
-    else:
-        return seats, []
-    for i in free:
-        seats[i] = math.floor(quota[i])
-    left -= sum(seats[i] for i in free)
-    order = sorted(free, key=lambda i: (-(quota[i] - seats[i]), -p.weights[i], i))
-    winners, rest = order[:left], order[left:]
-    for i in winners:
-        seats[i] += 1
-    ties: list[Tie] = []
-    if winners and rest:
-        edge = quota[winners[-1]] - math.floor(quota[winners[-1]])
-        tied_in = tuple(sorted(i for i in winners if quota[i] - math.floor(quota[i]) == edge))
-        tied_out = [i for i in rest if quota[i] - seats[i] == edge]
-        if tied_out:
-            ties.append(Tie(tuple(sorted(tied_in + tuple(tied_out))), tied_in, "remainder", edge))
-    return seats, ties
-
-
-def _listed(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-
-
-def _decimal(x: Fraction) -> str:
-    """A fraction as a plain decimal when it has one (``1.4``), else ``a/b``."""
-    for digits in range(20):
-        scaled = x * 10**digits
-        if scaled.denominator == 1:
-            text = str(abs(scaled.numerator)).rjust(digits + 1, "0")
-            sign = "-" if x < 0 else ""
-            return sign + (f"{text[:-digits]}.{text[-digits:]}" if digits else text)
-    return f"{x.numerator}/{x.denominator}"
+__all__ = [
+    "DIVISOR_METHODS",
+    "METHODS",
+    "TIE_RULE",
+    "Apportionment",
+    "ApportionmentError",
+    "Tie",
+    "Weight",
+    "apportion",
+    "canonical",
+    "describe",
+    "sequential",
+]

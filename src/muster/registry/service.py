@@ -1,4 +1,6 @@
-"""Registry services: generate, import, export, correct, count. The CLI and API call these.
+"""Registry services: generate, import, export, correct, count. The CLI and API call these;
+office reads (``offices.py``) and the medical board's correction (``batches.py``) are offered
+here too.
 
 Every write happens in one transaction: an import either lands whole or not at all, and a
 crash or kill mid-way leaves the database as it was. Updates of existing persons are
@@ -16,26 +18,26 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, func, select, text
 
 from muster.db import bulk
 from muster.db.clock import Progress, now, quiet
 from muster.errors import InputFileError, MusterError
 from muster.registry import files, reading
+from muster.registry.batches import finish_batch, record_fitness, start_batch
 from muster.registry.generate import CHUNK, Generator
 from muster.registry.geography import offices
-from muster.registry.models import Office, Person, PersonChange, Region, RegistryBatch
+from muster.registry.models import Person, PersonChange, Region, RegistryBatch
+from muster.registry.offices import daily_capacity, list_offices, region_names
 from muster.registry.schemas import (
     TABLES,
     GenerateResult,
     ImportResult,
-    OfficeRead,
     PersonChangeRead,
     Stats,
     TableName,
 )
 from muster.registry.validate import validate
-from muster.vocabulary import FITNESS
 
 KEYS: dict[str, str] = {
     "regions": "code",
@@ -49,33 +51,6 @@ DEFAULT_REFERENCE = date(2022, 9, 21)
 def count_persons(engine: Engine) -> int:
     with engine.connect() as conn:
         return int(conn.scalar(select(func.count()).select_from(Person)) or 0)
-
-
-def _start_batch(
-    conn: Connection, *, kind: str, source: str, actor: str, sha256: str | None = None
-) -> int:
-    result = conn.execute(
-        insert(RegistryBatch).values(
-            kind=kind,
-            source=source,
-            sha256=sha256,
-            actor=actor,
-            started_at=now(),
-            inserted=0,
-            updated=0,
-        )
-    )
-    key = result.inserted_primary_key
-    assert key is not None
-    return int(key[0])
-
-
-def _finish_batch(conn: Connection, batch_id: int, *, inserted: int, updated: int) -> None:
-    conn.execute(
-        update(RegistryBatch)
-        .where(RegistryBatch.id == batch_id)
-        .values(finished_at=now(), inserted=inserted, updated=updated)
-    )
 
 
 def generate(
@@ -106,7 +81,7 @@ def generate(
         if existing:
             for table in ("person_changes", "persons", "employers", "offices", "regions"):
                 conn.execute(text(f"DELETE FROM {table}"))
-        batch = _start_batch(
+        batch = start_batch(
             conn,
             kind="generate",
             actor=actor,
@@ -129,7 +104,7 @@ def generate(
             )
             done += chunk.height
             progress("persons", done, persons)
-        _finish_batch(conn, batch, inserted=persons, updated=0)
+        finish_batch(conn, batch, inserted=persons, updated=0)
     return GenerateResult(
         persons=persons,
         regions=gen.geo.regions.height,
@@ -261,7 +236,7 @@ def import_file(
         if dry_run:
             conn.rollback()
             return result
-        batch = _start_batch(
+        batch = start_batch(
             conn, kind="import", source=str(path), actor=actor, sha256=_sha256(path)
         )
         stamp = now()
@@ -286,7 +261,7 @@ def import_file(
         else:
             bulk.insert(conn, table, fresh)
             bulk.update(conn, table, key, changed.select(columns))
-        _finish_batch(conn, batch, inserted=fresh.height, updated=changed.height)
+        finish_batch(conn, batch, inserted=fresh.height, updated=changed.height)
     return result.model_copy(update={"batch_id": batch})
 
 
@@ -372,91 +347,18 @@ def history(engine: Engine, national_id: str) -> list[PersonChangeRead]:
     ]
 
 
-def daily_capacity(engine: Engine) -> dict[str, int]:
-    """People each region's offices can receive and examine a day: per office the smaller of
-    its reception and examination capacity, summed over the region's offices."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT region_code, sum(CASE WHEN receptions_per_day < exams_per_day "
-                "THEN receptions_per_day ELSE exams_per_day END) FROM offices GROUP BY region_code"
-            )
-        ).all()
-    return {str(r[0]): int(r[1] or 0) for r in rows}
-
-
-def region_names(engine: Engine) -> dict[str, str]:
-    with engine.connect() as conn:
-        return {str(c): str(n) for c, n in conn.execute(text("SELECT code, name FROM regions"))}
-
-
-def list_offices(engine: Engine) -> list[OfficeRead]:
-    """Every office with its daily capacities, by code."""
-    with engine.connect() as conn:
-        rows = conn.execute(select(Office).order_by(Office.code)).all()
-    return [
-        OfficeRead(
-            code=r.code,
-            name=r.name,
-            region=r.region_code,
-            district=r.district,
-            address=r.address,
-            notices_per_day=r.notices_per_day,
-            receptions_per_day=r.receptions_per_day,
-            exams_per_day=r.exams_per_day,
-        )
-        for r in rows
-    ]
-
-
-def record_fitness(
-    conn: Connection,
-    *,
-    person_id: int,
-    fitness: str,
-    unfit_until: date | None,
-    actor: str,
-    source: str,
-) -> dict[str, list[str | None]]:
-    """A medical board's finding as a registry correction, in the caller's transaction: the
-    person's fitness (and "temporarily unfit until") change in a batch of its own, with the
-    change in the person's history, so the next incremental screen sees it. The changes."""
-    if fitness not in FITNESS:
-        raise MusterError(f"fitness: {fitness!r} is not a category (expected {', '.join(FITNESS)})")
-    if (fitness == "G") != (unfit_until is not None):
-        raise MusterError(
-            "fitness G (temporarily unfit) needs --until DATE; other categories take no date"
-        )
-    old = conn.execute(
-        select(Person.fitness, Person.unfit_until).where(Person.id == person_id)
-    ).first()
-    if old is None:
-        raise MusterError(f"no person with id {person_id} in the registry")
-    changes: dict[str, list[str | None]] = {}
-    if old.fitness != fitness:
-        changes["fitness"] = [old.fitness, fitness]
-    if old.unfit_until != unfit_until:
-        changes["unfit_until"] = [
-            None if old.unfit_until is None else str(old.unfit_until),
-            None if unfit_until is None else unfit_until.isoformat(),
-        ]
-    if not changes:
-        return changes
-    batch = _start_batch(conn, kind="medical", source=source, actor=actor)
-    at = now()
-    conn.execute(
-        update(Person)
-        .where(Person.id == person_id)
-        .values(fitness=fitness, unfit_until=unfit_until, batch_id=batch, updated_at=at)
-    )
-    conn.execute(
-        insert(PersonChange).values(
-            person_id=person_id,
-            batch_id=batch,
-            changed_at=at,
-            actor=actor,
-            changes=json.dumps(changes, ensure_ascii=False),
-        )
-    )
-    _finish_batch(conn, batch, inserted=0, updated=1)
-    return changes
+__all__ = [
+    "DEFAULT_REFERENCE",
+    "KEYS",
+    "count_persons",
+    "daily_capacity",
+    "export_file",
+    "generate",
+    "history",
+    "import_file",
+    "list_offices",
+    "read_checked",
+    "record_fitness",
+    "region_names",
+    "stats",
+]

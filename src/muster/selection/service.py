@@ -1,5 +1,5 @@
-"""The campaign lottery: commit, draw and the published record; call-up moves, replacements
-and fulfilment live in ``callups.py`` and are offered here too.
+"""The campaign lottery: commit and draw; the published record (``record.py``) and call-up
+moves, replacements and fulfilment (``callups.py``) are offered here too.
 
 ``lottery.py`` holds the protocol (pure); this module runs it over the registry: it freezes
 each region's pool at commit, orders it at the draw, selects down the order up to the quota
@@ -15,13 +15,12 @@ import secrets
 import time
 import zlib
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-from sqlalchemy import Connection, Engine, Row, insert, select, text, update
+from sqlalchemy import Engine, insert, select, text, update
 
 from muster.audit import service as audit_log
 from muster.audit.schemas import Event
@@ -41,9 +40,10 @@ from muster.selection.callups import (
     select_next,
     top_up,
     transition,
-    unpack_order,
 )
 from muster.selection.models import Lottery, LotteryRegion
+from muster.selection.reading import read_persons, stored_lottery
+from muster.selection.record import write_record
 from muster.selection.schemas import (
     CommitRead,
     DrawRead,
@@ -71,22 +71,6 @@ def _by_region(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
     }
 
 
-def _read(
-    engine: Engine, *, decree_id: str, columns: list[str], eligible_only: bool, progress: Progress
-) -> pl.DataFrame:
-    frames = []
-    done = 0
-    for frame in screening.decided_frames(
-        engine, decree_id=decree_id, columns=columns, eligible_only=eligible_only
-    ):
-        frames.append(frame)
-        done += frame.height
-        progress("read registry", done, 0)
-    if not frames:
-        return pl.DataFrame(schema={"id": pl.Int64, **{c: pl.String for c in columns}})
-    return pl.concat(frames)
-
-
 def commit(
     engine: Engine, *, campaign_id: int, actor: str, progress: Progress = quiet
 ) -> CommitRead:
@@ -104,7 +88,7 @@ def commit(
                 f"campaign {campaign_id} has already committed its seed; a commitment is made "
                 "once, so the order cannot be chosen after the fact"
             )
-    pool = _read(
+    pool = read_persons(
         engine,
         decree_id=campaign.decree,
         columns=["national_id", "region_code"],
@@ -174,16 +158,6 @@ def commit(
     )
 
 
-def _lottery(conn: Connection, campaign_id: int) -> Row[Any]:
-    row = conn.execute(select(Lottery).where(Lottery.campaign_id == campaign_id)).first()
-    if row is None:
-        raise MusterError(
-            f"campaign {campaign_id} has no lottery yet; run `muster campaign commit "
-            f"{campaign_id}` first to publish the commitment"
-        )
-    return row
-
-
 def _place_values(places: list[bytes]) -> npt.NDArray[np.float64]:
     """Each place as a number in [0, 1) (its first 64 bits): uniform and independent of
     everything about the person if the lottery is fair, and comparable across regions."""
@@ -199,7 +173,7 @@ def draw(engine: Engine, *, campaign_id: int, actor: str, progress: Progress = q
     version = screening.stored_decree(engine, campaign.decree).version(campaign.version)
     with engine.connect() as conn:
         quotas.require_status(conn, campaign_id=campaign_id, allowed=("planned",), doing="draw")
-        lot = _lottery(conn, campaign_id)
+        lot = stored_lottery(conn, campaign_id)
         if lot.drawn_at is not None:
             raise MusterError(f"campaign {campaign_id} has already been drawn")
         regions = {
@@ -215,7 +189,7 @@ def draw(engine: Engine, *, campaign_id: int, actor: str, progress: Progress = q
     columns = list(
         dict.fromkeys(["national_id", "region_code", "birth_date", *priority_inputs(version)])
     )
-    people = _read(
+    people = read_persons(
         engine, decree_id=campaign.decree, columns=columns, eligible_only=False, progress=progress
     )
     parts = _by_region(people)
@@ -361,113 +335,6 @@ def _audit(
             mode="json"
         ),
     }
-
-
-def write_record(
-    engine: Engine, *, campaign_id: int, path: Path, progress: Progress = quiet
-) -> dict[str, Any]:
-    """Publish the draw record: ``path`` (JSON: commitment, seed, pool hashes, quotas, the
-    randomness audit) and next to it the order file (Parquet: each region's pseudonyms in
-    lottery order with their priority group). No names, no national ids."""
-    campaign = quotas.get(engine, campaign_id=campaign_id)
-    with engine.connect() as conn:
-        lot = _lottery(conn, campaign_id)
-        if lot.drawn_at is None:
-            raise MusterError(
-                f"campaign {campaign_id} has not been drawn; the record is published after "
-                f"`muster campaign draw {campaign_id}`"
-            )
-        regions = [
-            r
-            for r in conn.execute(
-                select(LotteryRegion)
-                .where(LotteryRegion.campaign_id == campaign_id)
-                .order_by(LotteryRegion.region_code)
-            )
-        ]
-        quota = quotas.quotas(conn, campaign_id=campaign_id)
-    people = _read(
-        engine,
-        decree_id=campaign.decree,
-        columns=["national_id"],
-        eligible_only=False,
-        progress=progress,
-    )
-    nid = dict(zip(people["id"].to_list(), people["national_id"].to_list(), strict=True))
-    frames = []
-    for region in regions:
-        assert region.ordered is not None
-        ids = unpack_order(region.ordered)
-        names = lottery.pseudonyms(lot.pseudonym_key, [nid[int(i)] for i in ids])
-        bounds = np.cumsum(json.loads(region.priorities or "[]"))
-        frames.append(
-            pl.DataFrame(
-                {
-                    "region": [region.region_code] * len(ids),
-                    "position": np.arange(len(ids), dtype=np.int32),
-                    "priority": np.searchsorted(bounds, np.arange(len(ids)), side="right").astype(
-                        np.int16
-                    ),
-                    "pseudonym": [n.hex() for n in names],
-                }
-            )
-        )
-    order_path = path.with_name(path.stem + ".order.parquet")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = order_path.with_suffix(".tmp")
-    (
-        pl.concat(frames)
-        if frames
-        else pl.DataFrame(
-            schema={
-                "region": pl.String,
-                "position": pl.Int32,
-                "priority": pl.Int16,
-                "pseudonym": pl.String,
-            }
-        )
-    ).write_parquet(tmp)
-    tmp.replace(order_path)
-    version = screening.stored_decree(engine, campaign.decree).version(campaign.version)
-    record = {
-        "format": lottery.RECORD_FORMAT,
-        "campaign": campaign_id,
-        "decree": version.ref,
-        "as_of": campaign.as_of.isoformat(),
-        "target": campaign.target,
-        "method": campaign.method,
-        "protocol": (
-            "pseudonym = HMAC-SHA256(campaign key, national id); place = HMAC-SHA256(seed, "
-            "pseudonym bytes); order = by priority group, then place; pool hash = SHA-256 of "
-            "the region's pseudonyms in hex, sorted, one per line"
-        ),
-        "priority_groups": [
-            {"id": g.id, "title": g.title, "reference": g.reference, "condition": g.condition.text}
-            for g in version.campaign.priority_groups
-        ],
-        "commitment": lot.commitment,
-        "committed_at": lot.committed_at.isoformat(),
-        "seed": lot.seed.hex(),
-        "drawn_at": lot.drawn_at.isoformat(),
-        "pool_sha256": lot.pool_sha256,
-        "regions": [
-            {
-                "region": r.region_code,
-                "size": r.size,
-                "pool_sha256": r.pool_sha256,
-                "quota": quota.get(r.region_code, (0, ""))[0],
-                "priority_groups": json.loads(r.priorities or "[]"),
-            }
-            for r in regions
-        ],
-        "order_file": order_path.name,
-        "order_sha256": lottery.file_sha256(order_path),
-        "audit": json.loads(lot.audit or "{}"),
-    }
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(path)
-    return record
 
 
 def forget_campaigns(engine: Engine) -> None:

@@ -1,0 +1,116 @@
+"""Reading stored screens and decisions: the latest screen, a sample person, the eligible pool
+by region, persons with their latest decision, which of some persons are eligible; and deciding
+some persons now, on the registry data in the caller's transaction. Quotas and selection read
+decisions through these.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from datetime import date
+
+import polars as pl
+from sqlalchemy import Connection, Engine, select, text
+
+from muster.errors import MusterError
+from muster.policy import decree as policy
+from muster.policy.engine import decide_frame
+from muster.policy.fields import INPUT_COLUMNS
+from muster.registry import reading
+from muster.registry.schemas import ColumnSpec
+from muster.screening.models import Decision, Screen
+from muster.screening.schemas import ScreenRead
+
+_DECREE_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
+COLUMNS = tuple(dict.fromkeys(("region_code", *INPUT_COLUMNS)))
+
+
+def latest_screen(engine: Engine, *, decree_id: str) -> ScreenRead | None:
+    """The newest screen of a decree (whole or incremental), or None if it was never run."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(Screen).where(Screen.decree_id == decree_id).order_by(Screen.id.desc()).limit(1)
+        ).first()
+    if row is None:
+        return None
+    s = row
+    return ScreenRead(
+        screen_id=s.id, decree=s.decree_id, version=s.version, as_of=s.as_of, persons=s.persons
+    )
+
+
+def sample_person(engine: Engine, *, decree_id: str, decision: str) -> str | None:
+    """The national id of one person with the given stored decision, for demonstrations."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT p.national_id FROM decisions d JOIN persons p ON p.id = d.person_id "
+                "WHERE d.decree_id = :d AND d.decision = :k ORDER BY d.person_id LIMIT 1"
+            ),
+            {"d": decree_id, "k": decision},
+        ).first()
+    return None if row is None else str(row[0])
+
+
+def pool_by_region(engine: Engine, *, decree_id: str) -> dict[str, int]:
+    """Persons whose latest decision under the decree is ``eligible``, counted by region."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT p.region_code, count(*) FROM decisions d "
+                "JOIN persons p ON p.id = d.person_id "
+                "WHERE d.decree_id = :d AND d.decision = 'eligible' GROUP BY p.region_code"
+            ),
+            {"d": decree_id},
+        ).all()
+    return {str(r[0]): int(r[1]) for r in rows}
+
+
+_DECISION = ColumnSpec("decision", "text")
+
+
+def decided_frames(
+    engine: Engine, *, decree_id: str, columns: Sequence[str], eligible_only: bool = False
+) -> Iterator[pl.DataFrame]:
+    """Persons with the given fields and their latest ``decision`` under the decree (null if
+    never screened), in id order, chunked; only the eligible ones if ``eligible_only``."""
+    if not _DECREE_ID.fullmatch(decree_id):
+        raise MusterError(f"{decree_id!r} is not a decree id")
+    kind = "JOIN" if eligible_only else "LEFT JOIN"
+    extra = " AND d.decision = 'eligible'" if eligible_only else ""
+    yield from reading.person_frames(
+        engine,
+        columns=columns,
+        join=f"{kind} decisions d ON d.person_id = p.id AND d.decree_id = '{decree_id}'{extra}",
+        joined=[("d.decision", _DECISION)],
+    )
+
+
+def eligible_ids(conn: Connection, *, decree_id: str, person_ids: Sequence[int]) -> set[int]:
+    """Which of these persons are ``eligible`` under the decree by their latest decision."""
+    if not person_ids:
+        return set()
+    rows = conn.execute(
+        select(Decision.person_id).where(
+            Decision.decree_id == decree_id,
+            Decision.decision == "eligible",
+            Decision.person_id.in_(list(person_ids)),
+        )
+    ).all()
+    return {int(r[0]) for r in rows}
+
+
+def decide_now(
+    conn: Connection, *, version: policy.Version, person_ids: Sequence[int], as_of: date
+) -> dict[int, tuple[str, str | None]]:
+    """Each person's decision under this version on the as-of date, on the registry data in
+    the caller's transaction (not the stored screen): ``{id: (decision, decisive ground)}``.
+    A person no longer in the registry is ``ineligible``."""
+    frame = reading.persons_by_id(conn, ids=person_ids, columns=COLUMNS)
+    decided = decide_frame(version, frame, as_of).collect()
+    found = {
+        int(i): (str(d), g)
+        for i, d, g in zip(frame["id"], decided["decision"], decided["ground"], strict=True)
+    }
+    return {int(i): found.get(int(i), ("ineligible", None)) for i in person_ids}

@@ -1,0 +1,45 @@
+"""What the lottery reads back: the screened registry as one frame, a campaign's stored lottery.
+
+Commit, draw and the published record (``service.py``, ``record.py``) all read through here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, Engine, Row, select
+
+from muster.db.clock import Progress
+from muster.errors import MusterError
+from muster.screening import service as screening
+from muster.selection.models import Lottery
+
+
+def read_persons(
+    engine: Engine, *, decree_id: str, columns: list[str], eligible_only: bool, progress: Progress
+) -> pl.DataFrame:
+    """Persons with these fields and their latest decision under the decree, in one frame
+    (only the eligible ones if ``eligible_only``)."""
+    frames = []
+    done = 0
+    for frame in screening.decided_frames(
+        engine, decree_id=decree_id, columns=columns, eligible_only=eligible_only
+    ):
+        frames.append(frame)
+        done += frame.height
+        progress("read registry", done, 0)
+    if not frames:
+        return pl.DataFrame(schema={"id": pl.Int64, **{c: pl.String for c in columns}})
+    return pl.concat(frames)
+
+
+def stored_lottery(conn: Connection, campaign_id: int) -> Row[Any]:
+    """The campaign's lottery row; a ``MusterError`` if no seed was committed yet."""
+    row = conn.execute(select(Lottery).where(Lottery.campaign_id == campaign_id)).first()
+    if row is None:
+        raise MusterError(
+            f"campaign {campaign_id} has no lottery yet; run `muster campaign commit "
+            f"{campaign_id}` first to publish the commitment"
+        )
+    return row
