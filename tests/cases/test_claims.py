@@ -184,3 +184,21 @@ def test_an_overdue_claim_escalates_and_the_miss_is_counted(called: Called) -> N
     now = cases.get_claim(called.engine, claim_id=claim.id)
     assert now.tier == 2 and now.missed == 1 and now.due_on == late + timedelta(days=7)
     assert now.status == "pending" and status(called) == "claim_pending"
+
+
+def test_a_decision_is_a_letter_with_reasons_law_and_the_appeal_deadline(called: Called) -> None:
+    claim = file(called)
+    cases.decide(
+        called.engine,
+        claim_id=claim.id,
+        upheld=False,
+        reasons="No accreditation <on record>.",
+        board="regional board",
+        actor="board",
+        today=FILED,
+    )
+    html = cases.letter(called.engine, claim_id=claim.id)
+    assert f"Decision on claim {claim.id}" in html and "rejected on 2022-10-12" in html
+    assert "No accreditation &lt;on record&gt;." in html
+    assert "Ministry of Defence statement of 23 September 2022" in html
+    assert "appeal to the appeals board by 2022-10-26" in html

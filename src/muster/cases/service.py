@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from muster.audit import service as audit
 from muster.audit.schemas import Event
+from muster.cases import letters
 from muster.cases.models import Claim
 from muster.cases.schemas import ClaimCreate, ClaimRead, EscalationResult
 from muster.db.clock import now
@@ -544,3 +545,12 @@ def get_claim(engine: Engine, *, claim_id: int, replacement: int | None = None) 
     if not found:
         raise MusterError(f"no claim {claim_id}")
     return found[0].model_copy(update={"replacement": replacement})
+
+
+def letter(engine: Engine, *, claim_id: int) -> str:
+    """The claim's decision as a plain HTML letter: decision, reasons, legal reference, and
+    how to appeal and by when."""
+    claim = get_claim(engine, claim_id=claim_id)
+    rules = screening.version_ref(engine, claim.decree_version).campaign.claims
+    up = None if claim.tier >= TOP_TIER else board_of(claim.tier + 1, "")
+    return letters.render(claim, appeal_days=rules.appeal_days, next_board=up)
