@@ -8,7 +8,17 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from muster.cli import apportion, audit, campaign, decree, jobs, notices, registry, screening
+from muster.cli import (
+    apportion,
+    audit,
+    campaign,
+    claims,
+    decree,
+    jobs,
+    notices,
+    registry,
+    screening,
+)
 from muster.cli.common import engine, err, out, settings
 from muster.config import get_settings
 from muster.db.engine import current_revision
@@ -47,6 +57,7 @@ app.add_typer(campaign.lottery_app, name="lottery")
 app.add_typer(audit.app, name="audit")
 app.add_typer(notices.app, name="notices")
 app.add_typer(notices.medical_app, name="medical")
+app.add_typer(claims.app, name="claims")
 app.add_typer(jobs.app, name="jobs")
 app.command()(screening.screen)
 app.command()(screening.explain)

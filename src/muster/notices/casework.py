@@ -196,6 +196,69 @@ def _move(
     return replacement
 
 
+def move_within(
+    conn: Connection,
+    *,
+    callup_id: int,
+    to: str,
+    reason: str | None,
+    actor: str,
+    role: str,
+    journal: list[Event],
+    decree_version: str | None = None,
+) -> int | None:
+    """``move`` inside the caller's transaction, which records ``journal`` last: the
+    replacement's call-up id when a release draws one."""
+    return _move(
+        conn,
+        callup_id=callup_id,
+        to=to,
+        reason=reason,
+        actor=actor,
+        role=role,
+        journal=journal,
+        decree_version=decree_version,
+    )
+
+
+def stop_clock(
+    conn: Connection,
+    *,
+    callup_id: int,
+    reason: str,
+    actor: str,
+    role: str,
+    journal: list[Event],
+    decree_version: str | None = None,
+) -> str:
+    """A claim stops the clock: the call-up waits in claim-pending and its notices not yet
+    answered are withdrawn, so their report day no longer applies (if the claim is rejected
+    the next batch serves a fresh notice). The state the call-up was in."""
+    was = conn.scalar(select(CallUp.status).where(CallUp.id == callup_id))
+    if was is None:
+        raise MusterError(f"no call-up {callup_id}")
+    _move(
+        conn,
+        callup_id=callup_id,
+        to="claim_pending",
+        reason=reason,
+        actor=actor,
+        role=role,
+        journal=journal,
+        decree_version=decree_version,
+    )
+    withdraw(
+        conn,
+        callup_id=callup_id,
+        reason=f"claim pending: {reason}",
+        actor=actor,
+        role=role,
+        decree_version=decree_version,
+        journal=journal,
+    )
+    return str(was)
+
+
 def report(
     engine: Engine, *, callup_id: int, actor: str, role: str = "regional_officer"
 ) -> CallUpRead:

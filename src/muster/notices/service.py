@@ -17,8 +17,10 @@ from muster.notices.casework import (
     deliver,
     examine,
     move,
+    move_within,
     no_shows,
     report,
+    stop_clock,
     version_of,
 )
 from muster.notices.issuing import issue
@@ -329,9 +331,11 @@ __all__ = [
     "issue",
     "list_notices",
     "move",
+    "move_within",
     "no_shows",
     "report",
     "rotate_key",
+    "stop_clock",
     "verify",
     "waiting_count",
 ]

@@ -1,5 +1,6 @@
-"""Who is waiting for a notice: selected without one, or a no-show whose delivered notice's
-report day has passed — found through the call-up index, in priority and lottery order."""
+"""Who is waiting for a notice: selected without one, a no-show whose delivered notice's
+report day has passed, or a call-up back from a rejected claim whose notice was withdrawn —
+found through the call-up index, in priority and lottery order."""
 
 from __future__ import annotations
 
@@ -20,8 +21,9 @@ from muster.selection.models import CallUp
 
 
 def _needing(campaign_id: int, region: str, day: date) -> Select[int, int, str, str, str, Any]:
-    """Call-ups of the region that need a notice on ``day``: selected without a notice, or
-    after a no-show whose last notice was delivered and whose report day has passed.
+    """Call-ups of the region that need a notice on ``day``: selected without a notice, after
+    a no-show whose last notice was delivered and whose report day has passed, or selected or
+    notified again after a rejected claim whose last notice was withdrawn when it was filed.
 
     Each call-up's notices are looked up through the index on ``call_up_id`` (correlated
     subqueries), so the plan stays linear even before the planner has statistics for
@@ -45,6 +47,17 @@ def _needing(campaign_id: int, region: str, day: date) -> Select[int, int, str, 
         .correlate(CallUp)
         .exists()
     )
+    again = aliased(Notice)
+    withdrawn_for_claim = (
+        select(again.number)
+        .where(
+            again.call_up_id == CallUp.id,
+            again.sequence == sequence,
+            again.status == "withdrawn",
+        )
+        .correlate(CallUp)
+        .exists()
+    )
     return (
         select(
             CallUp.id,
@@ -59,7 +72,8 @@ def _needing(campaign_id: int, region: str, day: date) -> Select[int, int, str, 
             CallUp.campaign_id == campaign_id,
             CallUp.region_code == region,
             (CallUp.status == "selected") & ~has_notice.exists()
-            | (CallUp.status == "no_show") & repeat_due,
+            | (CallUp.status == "no_show") & repeat_due
+            | CallUp.status.in_(("selected", "notified")) & withdrawn_for_claim,
         )
     )
 

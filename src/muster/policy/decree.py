@@ -30,6 +30,7 @@ from muster.policy.schemas import (
 from muster.policy.unsat import never_holds
 from muster.policy.versions import (
     CampaignRules,
+    ClaimRules,
     Decree,
     DecreeProblem,
     NoticeRules,
@@ -218,7 +219,12 @@ def _campaign(check: Checker, spec: DecreeSpec, params: dict[str, Parameter]) ->
             groups.append(PriorityGroup(g.id, g.title, g.reference, cond))
     c = spec.campaign
     return CampaignRules(
-        c.apportionment, c.min_quota, c.planned_days, tuple(groups), _notice_rules(check, spec)
+        c.apportionment,
+        c.min_quota,
+        c.planned_days,
+        tuple(groups),
+        _notice_rules(check, spec),
+        ClaimRules(c.claims.board_days, c.claims.appeal_days),
     )
 
 

@@ -24,6 +24,7 @@ from muster.policy import tomlpos, yamlpos
 from muster.policy.expressions import Issue
 from muster.policy.schemas import (
     CampaignSpec,
+    ClaimRulesSpec,
     DecreeSpec,
     NoticeRulesSpec,
     ParameterSpec,
@@ -47,6 +48,7 @@ KNOWN_KEYS = sorted(
         *CampaignSpec.model_fields,
         *PriorityGroupSpec.model_fields,
         *NoticeRulesSpec.model_fields,
+        *ClaimRulesSpec.model_fields,
         "effective_from",
         "value",
     }

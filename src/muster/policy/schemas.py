@@ -73,6 +73,14 @@ class NoticeRulesSpec(_Strict):
     training_per_week: int | None = Field(default=None, ge=1)
 
 
+class ClaimRulesSpec(_Strict):
+    """How claims under this decree are decided: days a board has to decide before the claim
+    escalates to the next tier, and days a person has to appeal a rejection."""
+
+    board_days: int = Field(default=7, ge=1, le=90)
+    appeal_days: int = Field(default=14, ge=1, le=90)
+
+
 class CampaignSpec(_Strict):
     """How a campaign under this decree shares its target and orders each region's pool."""
 
@@ -81,6 +89,7 @@ class CampaignSpec(_Strict):
     planned_days: int = Field(default=30, ge=1, le=366)
     priority_groups: list[PriorityGroupSpec] = Field(default_factory=list)
     notices: NoticeRulesSpec = Field(default_factory=NoticeRulesSpec)
+    claims: ClaimRulesSpec = Field(default_factory=ClaimRulesSpec)
 
 
 class RuleSpec(_Strict):

@@ -88,12 +88,21 @@ class NoticeRules:
 
 
 @dataclass(frozen=True)
+class ClaimRules:
+    """How claims are decided: days a board has before the claim escalates, days to appeal."""
+
+    board_days: int = 7
+    appeal_days: int = 14
+
+
+@dataclass(frozen=True)
 class CampaignRules:
     apportionment: str = "huntington-hill"
     min_quota: int = 0
     planned_days: int = 30
     priority_groups: tuple[PriorityGroup, ...] = ()
     notices: NoticeRules = field(default_factory=NoticeRules)
+    claims: ClaimRules = field(default_factory=ClaimRules)
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """The call-up lifecycle, declared in one place: states and the moves between them.
 
 selected → notified → reported → examined → enlisted; released (with a reason) from any
-state before enlisted; no-show and claim-pending are side states a call-up returns from.
+state before enlisted; no-show and claim-pending are side states a call-up returns from (a
+rejected claim returns the call-up to where it was, a notified one to notified).
 Any other move is refused with a readable error.
 """
 
@@ -23,10 +24,10 @@ ACTIVE = tuple(s for s in STATES if s != "released")
 RELEASE_REASONS = ("unfit", "exempt", "deferred", "wrongful", "quota_closed")
 
 MOVES: dict[str, tuple[str, ...]] = {
-    "selected": ("notified", "released"),
+    "selected": ("notified", "claim_pending", "released"),
     "notified": ("reported", "no_show", "claim_pending", "released"),
     "no_show": ("notified", "reported", "claim_pending", "released"),
-    "claim_pending": ("notified", "reported", "released"),
+    "claim_pending": ("selected", "notified", "reported", "examined", "released"),
     "reported": ("examined", "claim_pending", "released"),
     "examined": ("enlisted", "claim_pending", "released"),
     "enlisted": (),

@@ -1,0 +1,556 @@
+"""Claims: filed against a call-up, verified automatically where the registry already proves
+the ground, otherwise decided by a board within the decree's deadline. A pending claim stops
+the clock (the call-up waits in claim-pending and cannot be enlisted); an upheld claim
+releases the call-up and draws a replacement; a rejected one returns it to where it was; a
+missed deadline moves the claim up a tier; a rejection can be appealed one tier up."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from muster.audit import service as audit
+from muster.audit.schemas import Event
+from muster.cases import letters
+from muster.cases.models import Claim
+from muster.cases.schemas import ClaimCreate, ClaimRead, EscalationResult
+from muster.db.clock import now
+from muster.errors import MusterError
+from muster.notices import service as notices
+from muster.policy.versions import Version
+from muster.quotas import service as quotas
+from muster.registry.models import Person
+from muster.screening import service as screening
+from muster.selection import lifecycle
+from muster.selection.models import CallUp
+
+TOP_TIER = 3
+BOARDS = {1: "regional board", 2: "appeals board", 3: "national board"}
+RELEASE_AS = {
+    "exemption": "exempt",
+    "deferral": "deferred",
+    "wrongful": "wrongful",
+    "unfit": "unfit",
+}
+# Where a call-up goes back to when its claim is rejected, by the state it was in.
+RESUME = {
+    "selected": "selected",
+    "notified": "notified",
+    "no_show": "notified",
+    "reported": "reported",
+    "examined": "examined",
+}
+OPEN_CALLUP = tuple(s for s in lifecycle.ACTIVE if s != "enlisted")
+
+
+def board_of(tier: int, region: str) -> str:
+    return f"{BOARDS[tier]} {region}" if tier == 1 else BOARDS[tier]
+
+
+def _version(engine: Engine, *, campaign_id: int | None, day: date) -> Version:
+    decree = quotas.get(engine, campaign_id=campaign_id).decree if campaign_id else None
+    return screening.stored_decree(engine, decree).in_force(day)
+
+
+def _check_ground(version: Version, kind: str, ground: str) -> None:
+    """The ground must be one the decree knows for this kind of claim."""
+    wanted = {"exemption": "exemption", "deferral": "deferral", "wrongful": "criterion"}.get(kind)
+    known = [r.id for r in version.rules if r.kind == wanted]
+    if kind == "unfit":
+        known = ["unfit"]
+    elif kind == "wrongful":
+        known = ["criteria-not-met", *known]
+    if ground not in known:
+        raise MusterError(
+            f"ground: {ground!r} is not a ground for a {kind} claim under {version.ref} "
+            f"(expected one of: {', '.join(known)})"
+        )
+
+
+def _proven(
+    version: Version, kind: str, ground: str, decided: tuple[str, str | None], fitness: str | None
+) -> tuple[str, str] | None:
+    """If the registry already proves the claim: the reasons (the decree's words for the
+    decisive ground) and its legal reference."""
+    decision, decisive = decided
+    rules = {r.id: r for r in version.rules}
+    proven = (
+        (kind == "exemption" and decision == "exempt" and decisive == ground)
+        or (kind == "deferral" and decision == "deferred" and decisive == ground)
+        or (kind == "wrongful" and decision == "ineligible")
+        or (kind == "unfit" and decision != "eligible" and fitness in ("D", "G"))
+    )
+    if not proven:
+        return None
+    rule = rules.get(decisive or "")
+    words = f"{rule.title} ({rule.id})" if rule else (decisive or "not on the register")
+    extra = f"; fitness category {fitness}" if kind == "unfit" else ""
+    reasons = (
+        f"Verified automatically against the registry under {version.ref}: the decision is "
+        f"{decision} on the ground {words}{extra}."
+    )
+    return reasons, rule.reference if rule else version.legal_source
+
+
+def file_claim(
+    engine: Engine,
+    *,
+    national_id: str,
+    kind: str,
+    ground: str,
+    filed_by: str,
+    filer: str,
+    today: date,
+    actor: str,
+    campaign_id: int | None = None,
+    evidence: str | None = None,
+    role: str = "claims_officer",
+) -> ClaimRead:
+    """File a claim. The person's open call-up (in the campaign, if named) goes to
+    claim-pending; if the registry already proves the ground the claim is upheld at once and
+    the call-up released and replaced, else it waits for the regional board until the
+    decree's deadline."""
+    try:
+        spec = ClaimCreate(
+            national_id=national_id,
+            kind=kind,
+            ground=ground,
+            filed_by=filed_by,
+            filer=filer,
+            campaign_id=campaign_id,
+            evidence=evidence,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise MusterError(f"{where}: {first['msg']} (found {first.get('input')!r})") from None
+    with engine.connect() as conn:
+        person = conn.execute(
+            select(Person.id, Person.region_code, Person.fitness).where(
+                Person.national_id == spec.national_id
+            )
+        ).first()
+        if person is None:
+            raise MusterError(f"no person with national id {spec.national_id!r} in the registry")
+        query = select(CallUp.id, CallUp.campaign_id).where(
+            CallUp.person_id == person.id, CallUp.status.in_(OPEN_CALLUP)
+        )
+        if spec.campaign_id is not None:
+            query = query.where(CallUp.campaign_id == spec.campaign_id)
+        callup = conn.execute(query.order_by(CallUp.id.desc())).first()
+    campaign = callup.campaign_id if callup else spec.campaign_id
+    version = _version(engine, campaign_id=campaign, day=today)
+    _check_ground(version, spec.kind, spec.ground)
+    rules = version.campaign.claims
+    with engine.begin() as conn:
+        journal: list[Event] = []
+        at = now()
+        key = conn.execute(
+            insert(Claim).values(
+                call_up_id=callup.id if callup else None,
+                person_id=person.id,
+                campaign_id=campaign,
+                kind=spec.kind,
+                ground=spec.ground,
+                evidence=spec.evidence,
+                filed_by=spec.filed_by,
+                filer=spec.filer,
+                filed_on=today,
+                filed_at=at,
+                status="pending",
+                tier=1,
+                board=board_of(1, str(person.region_code)),
+                due_on=today + timedelta(days=rules.board_days),
+                missed=0,
+                decree_version=version.ref,
+                automatic=False,
+            )
+        ).inserted_primary_key
+        assert key is not None
+        claim_id = int(key[0])
+        journal.append(
+            Event(
+                actor=actor,
+                role=role,
+                action="claim.filed",
+                subject=f"claim:{claim_id}",
+                after={
+                    "kind": spec.kind,
+                    "ground": spec.ground,
+                    "filed_by": spec.filed_by,
+                    "call_up": callup.id if callup else None,
+                },
+                decree_version=version.ref,
+            )
+        )
+        if callup is not None:
+            was = notices.stop_clock(
+                conn,
+                callup_id=int(callup.id),
+                reason=f"claim {claim_id} ({spec.kind}: {spec.ground})",
+                actor=actor,
+                role=role,
+                journal=journal,
+                decree_version=version.ref,
+            )
+            conn.execute(
+                update(Claim).where(Claim.id == claim_id).values(resume_to=RESUME.get(was, was))
+            )
+        decided = screening.decide_now(conn, version=version, person_ids=[person.id], as_of=today)
+        proof = _proven(version, spec.kind, spec.ground, decided[person.id], person.fitness)
+        replacement = None
+        if proof is not None:
+            replacement = _settle(
+                conn,
+                claim_id=claim_id,
+                upheld=True,
+                reasons=proof[0],
+                reference=proof[1],
+                by="automatic verification",
+                automatic=True,
+                today=today,
+                actor=actor,
+                role=role,
+                journal=journal,
+            )
+        audit.record_many(conn, journal)
+    return get_claim(engine, claim_id=claim_id, replacement=replacement)
+
+
+def _claim(conn: Connection, claim_id: int, *, lock: bool = False) -> Any:
+    query = select(Claim).where(Claim.id == claim_id)
+    if lock:
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    if row is None:
+        raise MusterError(f"no claim {claim_id}")
+    return row
+
+
+def _settle(
+    conn: Connection,
+    *,
+    claim_id: int,
+    upheld: bool,
+    reasons: str,
+    reference: str | None,
+    by: str,
+    automatic: bool,
+    today: date,
+    actor: str,
+    role: str,
+    journal: list[Event],
+) -> int | None:
+    """Decide a pending claim: upheld releases its call-up (replacement drawn), rejected
+    returns it to where it was. The replacement's call-up id."""
+    claim = _claim(conn, claim_id)
+    if claim.status != "pending":
+        raise MusterError(
+            f"claim {claim_id} is already {claim.status}; only a pending claim is decided"
+        )
+    status = "upheld" if upheld else "rejected"
+    conn.execute(
+        update(Claim)
+        .where(Claim.id == claim_id)
+        .values(
+            status=status,
+            decided_on=today,
+            decided_by=by,
+            reasons=reasons,
+            reference=reference,
+            automatic=automatic,
+        )
+    )
+    journal.append(
+        Event(
+            actor=actor,
+            role=role,
+            action=f"claim.{status}",
+            subject=f"claim:{claim_id}",
+            before={"status": "pending", "tier": claim.tier},
+            after={"status": status, "board": by, "automatic": automatic},
+            reason=reasons,
+            decree_version=claim.decree_version,
+        )
+    )
+    if claim.call_up_id is None:
+        return None
+    state = conn.scalar(select(CallUp.status).where(CallUp.id == claim.call_up_id))
+    if state != "claim_pending":
+        return None
+    if upheld:
+        return notices.move_within(
+            conn,
+            callup_id=claim.call_up_id,
+            to="released",
+            reason=f"{RELEASE_AS[claim.kind]}: claim {claim_id} upheld by {by}: {reasons}",
+            actor=actor,
+            role=role,
+            journal=journal,
+            decree_version=claim.decree_version,
+        )
+    notices.move_within(
+        conn,
+        callup_id=claim.call_up_id,
+        to=claim.resume_to or "notified",
+        reason=f"claim {claim_id} rejected by {by}",
+        actor=actor,
+        role=role,
+        journal=journal,
+        decree_version=claim.decree_version,
+    )
+    return None
+
+
+def decide(
+    engine: Engine,
+    *,
+    claim_id: int,
+    upheld: bool,
+    reasons: str,
+    board: str,
+    actor: str,
+    today: date,
+    reference: str | None = None,
+    role: str = "board",
+) -> ClaimRead:
+    """A board's decision with its written reasons (required)."""
+    if not reasons.strip():
+        raise MusterError("reasons: a decision needs written reasons the person can read")
+    with engine.connect() as conn:
+        claim = _claim(conn, claim_id)
+    reference = reference or _reference(engine, claim)
+    with engine.begin() as conn:
+        journal: list[Event] = []
+        _claim(conn, claim_id, lock=True)
+        replacement = _settle(
+            conn,
+            claim_id=claim_id,
+            upheld=upheld,
+            reasons=reasons.strip(),
+            reference=reference,
+            by=board,
+            automatic=False,
+            today=today,
+            actor=actor,
+            role=role,
+            journal=journal,
+        )
+        audit.record_many(conn, journal)
+    return get_claim(engine, claim_id=claim_id, replacement=replacement)
+
+
+def _reference(engine: Engine, claim: Any) -> str:
+    """The legal reference of the claim's ground, else the decree's legal source."""
+    version = screening.version_ref(engine, claim.decree_version)
+    for rule in version.rules:
+        if rule.id == claim.ground:
+            return rule.reference
+    return version.legal_source
+
+
+def appeal(
+    engine: Engine, *, claim_id: int, reasons: str, actor: str, today: date, role: str = "citizen"
+) -> ClaimRead:
+    """Appeal a rejection to the next board up, within the decree's appeal deadline: a new
+    claim one tier up, and the call-up back in claim-pending."""
+    if not reasons.strip():
+        raise MusterError("reasons: say why the decision is wrong")
+    with engine.connect() as conn:
+        old = _claim(conn, claim_id)
+    if old.status != "rejected":
+        raise MusterError(f"claim {claim_id} is {old.status}; only a rejected claim is appealed")
+    if old.tier >= TOP_TIER:
+        raise MusterError(
+            f"claim {claim_id} was decided by the {BOARDS[TOP_TIER]}; no appeal is left"
+        )
+    version = screening.version_ref(engine, old.decree_version)
+    rules = version.campaign.claims
+    last = old.decided_on + timedelta(days=rules.appeal_days)
+    if today > last:
+        raise MusterError(
+            f"claim {claim_id}: the appeal was due by {last} ({rules.appeal_days} days)"
+        )
+    tier = old.tier + 1
+    with engine.begin() as conn:
+        journal: list[Event] = []
+        at = now()
+        key = conn.execute(
+            insert(Claim).values(
+                call_up_id=old.call_up_id,
+                person_id=old.person_id,
+                campaign_id=old.campaign_id,
+                kind=old.kind,
+                ground=old.ground,
+                evidence=reasons.strip(),
+                filed_by=old.filed_by,
+                filer=old.filer,
+                filed_on=today,
+                filed_at=at,
+                status="pending",
+                tier=tier,
+                board=board_of(tier, ""),
+                due_on=today + timedelta(days=rules.board_days),
+                missed=0,
+                resume_to=old.resume_to,
+                decree_version=old.decree_version,
+                automatic=False,
+                appeal_of=claim_id,
+            )
+        ).inserted_primary_key
+        assert key is not None
+        new_id = int(key[0])
+        journal.append(
+            Event(
+                actor=actor,
+                role=role,
+                action="claim.appealed",
+                subject=f"claim:{new_id}",
+                after={"appeal_of": claim_id, "tier": tier},
+                reason=reasons.strip(),
+                decree_version=old.decree_version,
+            )
+        )
+        if old.call_up_id is not None:
+            state = conn.scalar(select(CallUp.status).where(CallUp.id == old.call_up_id))
+            if state in OPEN_CALLUP and state != "claim_pending":
+                notices.stop_clock(
+                    conn,
+                    callup_id=old.call_up_id,
+                    reason=f"appeal {new_id} of claim {claim_id}",
+                    actor=actor,
+                    role=role,
+                    journal=journal,
+                    decree_version=old.decree_version,
+                )
+        audit.record_many(conn, journal)
+    return get_claim(engine, claim_id=new_id)
+
+
+def escalate_overdue(
+    engine: Engine, *, today: date, actor: str, role: str = "system"
+) -> EscalationResult:
+    """Every pending claim whose board missed its deadline moves one tier up with a new
+    deadline; at the national board the deadline is renewed. Every miss is counted."""
+    with engine.connect() as conn:
+        overdue = [
+            (int(i), str(ref))
+            for i, ref in conn.execute(
+                select(Claim.id, Claim.decree_version)
+                .where(Claim.status == "pending", Claim.due_on < today)
+                .order_by(Claim.id)
+            )
+        ]
+    days_for = {
+        ref: screening.version_ref(engine, ref).campaign.claims.board_days
+        for ref in {r for _, r in overdue}
+    }
+    result = EscalationResult(day=today, escalated=0, at_top=0, missed_by_board={})
+    for claim_id, ref in overdue:
+        days = days_for[ref]
+        with engine.begin() as conn:
+            claim = _claim(conn, claim_id, lock=True)
+            if claim.status != "pending" or claim.due_on >= today:
+                continue
+            tier = min(claim.tier + 1, TOP_TIER)
+            board = claim.board if tier == claim.tier else board_of(tier, "")
+            conn.execute(
+                update(Claim)
+                .where(Claim.id == claim_id)
+                .values(
+                    tier=tier,
+                    board=board,
+                    due_on=today + timedelta(days=days),
+                    missed=claim.missed + 1,
+                )
+            )
+            audit.record(
+                conn,
+                Event(
+                    actor=actor,
+                    role=role,
+                    action="claim.escalated",
+                    subject=f"claim:{claim_id}",
+                    before={"tier": claim.tier, "board": claim.board, "due_on": claim.due_on},
+                    after={"tier": tier, "board": board, "due_on": today + timedelta(days=days)},
+                    reason=f"{claim.board} missed its deadline of {claim.due_on}",
+                    decree_version=claim.decree_version,
+                ),
+            )
+        result.missed_by_board[claim.board] = result.missed_by_board.get(claim.board, 0) + 1
+        if tier == claim.tier:
+            result.at_top += 1
+        else:
+            result.escalated += 1
+    return result
+
+
+def list_claims(
+    engine: Engine,
+    *,
+    ids: list[int] | None = None,
+    status: str | None = None,
+    national_id: str | None = None,
+    campaign_id: int | None = None,
+) -> list[ClaimRead]:
+    query = (
+        select(Claim, Person.national_id, CallUp.status.label("call_up_status"))
+        .join(Person, Person.id == Claim.person_id)
+        .outerjoin(CallUp, CallUp.id == Claim.call_up_id)
+        .order_by(Claim.id)
+    )
+    if ids is not None:
+        query = query.where(Claim.id.in_(ids))
+    if status is not None:
+        query = query.where(Claim.status == status)
+    if national_id is not None:
+        query = query.where(Person.national_id == national_id)
+    if campaign_id is not None:
+        query = query.where(Claim.campaign_id == campaign_id)
+    with engine.connect() as conn:
+        return [
+            ClaimRead(
+                id=c.id,
+                national_id=c.national_id,
+                call_up=c.call_up_id,
+                call_up_status=c.call_up_status,
+                campaign=c.campaign_id,
+                kind=c.kind,
+                ground=c.ground,
+                filed_by=c.filed_by,
+                filer=c.filer,
+                filed_on=c.filed_on,
+                status=c.status,
+                tier=c.tier,
+                board=c.board,
+                due_on=c.due_on,
+                missed=c.missed,
+                decree_version=c.decree_version,
+                decided_on=c.decided_on,
+                decided_by=c.decided_by,
+                reasons=c.reasons,
+                reference=c.reference,
+                automatic=c.automatic,
+                appeal_of=c.appeal_of,
+            )
+            for c in conn.execute(query)
+        ]
+
+
+def get_claim(engine: Engine, *, claim_id: int, replacement: int | None = None) -> ClaimRead:
+    found = list_claims(engine, ids=[claim_id])
+    if not found:
+        raise MusterError(f"no claim {claim_id}")
+    return found[0].model_copy(update={"replacement": replacement})
+
+
+def letter(engine: Engine, *, claim_id: int) -> str:
+    """The claim's decision as a plain HTML letter: decision, reasons, legal reference, and
+    how to appeal and by when."""
+    claim = get_claim(engine, claim_id=claim_id)
+    rules = screening.version_ref(engine, claim.decree_version).campaign.claims
+    up = None if claim.tier >= TOP_TIER else board_of(claim.tier + 1, "")
+    return letters.render(claim, appeal_days=rules.appeal_days, next_board=up)

@@ -1,0 +1,204 @@
+"""Claims on SQLite and PostgreSQL: a pending claim stops the clock, the registry's proof
+decides at once, boards decide with reasons, appeals go up a tier, missed deadlines escalate."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from muster.audit import service as audit
+from muster.cases import service as cases
+from muster.cases.schemas import ClaimRead
+from muster.errors import MusterError
+from muster.notices import service as notices
+from muster.registry import service as registry
+from muster.selection import service as selection
+from tests.cases.conftest import DAY, Called
+
+FILED = DAY + timedelta(days=1)
+
+
+def file(c: Called, kind: str = "exemption", ground: str = "accredited-it") -> ClaimRead:
+    return cases.file_claim(
+        c.engine,
+        national_id=c.national_id,
+        kind=kind,
+        ground=ground,
+        filed_by="person",
+        filer=c.national_id,
+        today=FILED,
+        actor="citizen",
+    )
+
+
+def status(c: Called, callup: int | None = None) -> str:
+    return selection.get_callup(c.engine, callup_id=callup or c.callup).status
+
+
+def make_unfit(c: Called) -> None:
+    with c.engine.begin() as conn:
+        person = conn.scalar(text("SELECT person_id FROM call_ups WHERE id = :i"), {"i": c.callup})
+        registry.record_fitness(
+            conn, person_id=int(person), fitness="D", unfit_until=None, actor="t", source="test"
+        )
+
+
+def test_a_pending_claim_stops_the_clock_and_blocks_enlistment(called: Called) -> None:
+    claim = file(called)
+    assert claim.status == "pending" and claim.tier == 1 and not claim.automatic
+    assert claim.board.startswith("regional board ") and claim.due_on == FILED + timedelta(days=7)
+    assert status(called) == "claim_pending"
+    notice = notices.list_notices(called.engine, call_up=called.callup)[-1]
+    assert notice.status == "withdrawn"
+    with pytest.raises(MusterError, match="can't enlist when the call-up is claim pending"):
+        notices.move(called.engine, callup_id=called.callup, to="enlisted", actor="officer")
+    assert [e.action for e in audit.events(called.engine, subject=f"claim:{claim.id}")] == [
+        "claim.filed"
+    ]
+
+
+def test_a_ground_the_decree_does_not_know_is_refused(called: Called) -> None:
+    with pytest.raises(MusterError, match="ground: 'rich-uncle' is not a ground for a exemption"):
+        file(called, ground="rich-uncle")
+    with pytest.raises(MusterError, match="kind: "):
+        file(called, kind="whim")
+    assert status(called) == "notified"
+
+
+def test_automatic_verification_upholds_what_the_registry_proves(called: Called) -> None:
+    make_unfit(called)
+    claim = file(called, kind="unfit", ground="unfit")
+    assert claim.status == "upheld" and claim.automatic
+    assert claim.decided_by == "automatic verification"
+    assert "Fit for service" in (claim.reasons or "") and claim.reference == "Decree, para. 2"
+    released = selection.get_callup(called.engine, callup_id=called.callup)
+    assert released.status == "released" and (released.reason or "").startswith("unfit:")
+    assert claim.replacement is not None
+    assert selection.get_callup(called.engine, callup_id=claim.replacement).status == "selected"
+
+
+def test_a_board_upholding_releases_and_replaces(called: Called) -> None:
+    claim = file(called)
+    done = cases.decide(
+        called.engine,
+        claim_id=claim.id,
+        upheld=True,
+        reasons="Employer's accreditation certificate checked.",
+        board="regional board",
+        actor="board",
+        today=FILED + timedelta(days=2),
+    )
+    assert done.status == "upheld" and done.reference
+    assert status(called) == "released" and done.replacement is not None
+
+
+def test_a_board_rejecting_returns_the_call_up_and_a_fresh_notice_follows(
+    called: Called,
+) -> None:
+    claim = file(called)
+    with pytest.raises(MusterError, match="reasons"):
+        cases.decide(
+            called.engine,
+            claim_id=claim.id,
+            upheld=False,
+            reasons="  ",
+            board="b",
+            actor="b",
+            today=FILED,
+        )
+    later = FILED + timedelta(days=3)
+    done = cases.decide(
+        called.engine,
+        claim_id=claim.id,
+        upheld=False,
+        reasons="No accreditation on record.",
+        board="regional board",
+        actor="board",
+        today=later,
+    )
+    assert done.status == "rejected" and status(called) == "notified"
+    notices.issue(called.engine, campaign_id=called.campaign, day=later, actor="officer")
+    fresh = notices.list_notices(called.engine, call_up=called.callup)[-1]
+    assert fresh.status == "issued" and fresh.kind == "repeat" and fresh.issued_on == later
+    with pytest.raises(MusterError, match="already rejected"):
+        cases.decide(
+            called.engine,
+            claim_id=claim.id,
+            upheld=True,
+            reasons="x",
+            board="b",
+            actor="b",
+            today=later,
+        )
+
+
+def test_an_appeal_goes_one_tier_up_and_stops_the_clock_again(called: Called) -> None:
+    claim = file(called)
+    cases.decide(
+        called.engine,
+        claim_id=claim.id,
+        upheld=False,
+        reasons="No accreditation on record.",
+        board="regional board",
+        actor="board",
+        today=FILED,
+    )
+    up = cases.appeal(
+        called.engine,
+        claim_id=claim.id,
+        reasons="The certificate is attached.",
+        actor="citizen",
+        today=FILED + timedelta(days=1),
+    )
+    assert up.tier == 2 and up.appeal_of == claim.id and up.board == "appeals board"
+    assert up.status == "pending" and status(called) == "claim_pending"
+    with pytest.raises(MusterError, match="only a rejected claim is appealed"):
+        cases.appeal(called.engine, claim_id=up.id, reasons="x", actor="c", today=FILED)
+
+
+def test_an_appeal_after_its_deadline_is_refused(called: Called) -> None:
+    claim = file(called)
+    cases.decide(
+        called.engine,
+        claim_id=claim.id,
+        upheld=False,
+        reasons="No.",
+        board="b",
+        actor="b",
+        today=FILED,
+    )
+    with pytest.raises(MusterError, match="appeal was due by 2022-10-26"):
+        cases.appeal(
+            called.engine, claim_id=claim.id, reasons="late", actor="c", today=date(2022, 11, 1)
+        )
+
+
+def test_an_overdue_claim_escalates_and_the_miss_is_counted(called: Called) -> None:
+    claim = file(called)
+    late = claim.due_on + timedelta(days=1)
+    assert cases.escalate_overdue(called.engine, today=claim.due_on, actor="s").escalated == 0
+    result = cases.escalate_overdue(called.engine, today=late, actor="s")
+    assert result.escalated == 1 and result.missed_by_board == {claim.board: 1}
+    now = cases.get_claim(called.engine, claim_id=claim.id)
+    assert now.tier == 2 and now.missed == 1 and now.due_on == late + timedelta(days=7)
+    assert now.status == "pending" and status(called) == "claim_pending"
+
+
+def test_a_decision_is_a_letter_with_reasons_law_and_the_appeal_deadline(called: Called) -> None:
+    claim = file(called)
+    cases.decide(
+        called.engine,
+        claim_id=claim.id,
+        upheld=False,
+        reasons="No accreditation <on record>.",
+        board="regional board",
+        actor="board",
+        today=FILED,
+    )
+    html = cases.letter(called.engine, claim_id=claim.id)
+    assert f"Decision on claim {claim.id}" in html and "rejected on 2022-10-12" in html
+    assert "No accreditation &lt;on record&gt;." in html
+    assert "Ministry of Defence statement of 23 September 2022" in html
+    assert "appeal to the appeals board by 2022-10-26" in html
