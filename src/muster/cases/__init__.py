@@ -1,0 +1,1 @@
+"""Cases: claims, boards, appeals and corrections — mistakes found and put right."""
