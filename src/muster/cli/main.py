@@ -8,7 +8,18 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from muster.cli import apportion, audit, campaign, decree, jobs, notices, registry, screening
+from muster.cli import (
+    apportion,
+    audit,
+    campaign,
+    corrections,
+    decree,
+    jobs,
+    notices,
+    registry,
+    report,
+    screening,
+)
 from muster.cli.common import engine, err, out, settings
 from muster.config import get_settings
 from muster.db.engine import current_revision
@@ -48,6 +59,8 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(notices.app, name="notices")
 app.add_typer(notices.medical_app, name="medical")
 app.add_typer(jobs.app, name="jobs")
+app.add_typer(corrections.app, name="corrections")
+app.add_typer(report.app, name="report")
 app.command()(screening.screen)
 app.command()(screening.explain)
 app.command()(apportion.apportion)
