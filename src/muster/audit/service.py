@@ -15,7 +15,7 @@ from hashlib import sha256
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, func, select, update
 
 from muster.audit.models import AuditEvent, AuditHead
 from muster.audit.schemas import ChainProblem, ChainReport, Event, EventRead
@@ -288,3 +288,10 @@ def events(
         )
         for r in rows
     ]
+
+
+def count(engine: Engine, *, action: str) -> int:
+    """How many events of one action (``*`` matches any run of characters) the log holds."""
+    query = select(func.count()).where(AuditEvent.action.like(action.replace("*", "%")))
+    with engine.connect() as conn:
+        return int(conn.scalar(query) or 0)

@@ -1,2 +1,3 @@
-"""Claims and appeals: filed, verified automatically where the registry proves them, else
-decided by boards within the decree's deadline; pending claims stop the clock."""
+"""Cases: claims filed, verified automatically or decided by boards within the decree's
+deadline (pending claims stop the clock), appeals, and corrections — mistakes found and put
+right."""

@@ -13,10 +13,12 @@ from muster.cli import (
     audit,
     campaign,
     claims,
+    corrections,
     decree,
     jobs,
     notices,
     registry,
+    report,
     screening,
 )
 from muster.cli.common import engine, err, out, settings
@@ -59,6 +61,8 @@ app.add_typer(notices.app, name="notices")
 app.add_typer(notices.medical_app, name="medical")
 app.add_typer(claims.app, name="claims")
 app.add_typer(jobs.app, name="jobs")
+app.add_typer(corrections.app, name="corrections")
+app.add_typer(report.app, name="report")
 app.command()(screening.screen)
 app.command()(screening.explain)
 app.command()(apportion.apportion)
