@@ -202,3 +202,19 @@ def test_a_decision_is_a_letter_with_reasons_law_and_the_appeal_deadline(called:
     assert "No accreditation &lt;on record&gt;." in html
     assert "Ministry of Defence statement of 23 September 2022" in html
     assert "appeal to the appeals board by 2022-10-26" in html
+
+
+def test_the_errors_report_shows_each_boards_backlog_and_its_missed_deadlines(
+    called: Called,
+) -> None:
+    from muster.cases import errors
+
+    claim = file(called)
+    late = claim.due_on + timedelta(days=1)
+    before = {b.board: b for b in errors.report(called.engine, today=late).boards}
+    assert before[claim.board].pending == 1 and before[claim.board].overdue == 1
+    cases.escalate_overdue(called.engine, today=late, actor="s")
+    moved = cases.get_claim(called.engine, claim_id=claim.id)
+    after = {b.board: b for b in errors.report(called.engine, today=late).boards}
+    assert after[claim.board].missed_deadlines == 1 and after[claim.board].pending == 0
+    assert after[moved.board].pending == 1 and after[moved.board].overdue == 0

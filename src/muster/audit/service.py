@@ -262,10 +262,16 @@ def verify(engine: Engine) -> ChainReport:
 
 
 def events(
-    engine: Engine, *, subject: str | None = None, action: str | None = None, limit: int = 100
+    engine: Engine,
+    *,
+    subject: str | None = None,
+    action: str | None = None,
+    limit: int | None = 100,
 ) -> list[EventRead]:
     """The latest events, newest first, optionally about one subject or of one action."""
-    query = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)
+    query = select(AuditEvent).order_by(AuditEvent.seq.desc())
+    if limit is not None:
+        query = query.limit(limit)
     if subject:
         query = query.where(AuditEvent.subject == subject)
     if action:

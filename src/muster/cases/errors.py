@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, case, func, select, text
 
 from muster.audit import service as audit
 from muster.cases.corrections import FOUND_BY
+from muster.cases.models import Claim
 
 MISTAKES = ("wrongful", "exempt", "deferred")
 FOUND = ("notice", "correction", "amendment", "medical", "claim", "other")
@@ -28,6 +29,19 @@ class ErrorsRow(BaseModel):
     p90_days: float
 
 
+class BoardRow(BaseModel):
+    """One board's claims: pending (and of those overdue on the report day), decided,
+    upheld (automatically or by the board), and deadlines it missed."""
+
+    board: str
+    pending: int
+    overdue: int
+    decided: int
+    upheld: int
+    automatic: int
+    missed_deadlines: int
+
+
 class ErrorsReport(BaseModel):
     called: int  # every call-up ever made, replacements included
     wrongful: int
@@ -39,6 +53,7 @@ class ErrorsReport(BaseModel):
     median_days: float
     p90_days: float
     overrides: int  # notices issued although the person was not eligible that day
+    boards: list[BoardRow] = Field(default_factory=list)
 
 
 def found_by(reason: str) -> str:
@@ -81,8 +96,48 @@ def _days(selected: datetime | str, released: datetime | str) -> float:
     return (b - a).total_seconds() / 86_400
 
 
-def report(engine: Engine) -> ErrorsReport:
-    """The mistakes the system found and corrected, read from call-ups and the audit log."""
+def _boards(engine: Engine, today: date) -> list[BoardRow]:
+    """The claim backlog and deadline misses per board."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                Claim.board,
+                func.sum(case((Claim.status == "pending", 1), else_=0)),
+                func.sum(case(((Claim.status == "pending") & (Claim.due_on < today), 1), else_=0)),
+                func.sum(case((Claim.status != "pending", 1), else_=0)),
+                func.sum(case((Claim.status == "upheld", 1), else_=0)),
+                func.sum(case((Claim.automatic, 1), else_=0)),
+            )
+            .group_by(Claim.board)
+            .order_by(Claim.board)
+        ).all()
+    # A miss belongs to the board that missed it, not to the one the claim moved on to.
+    missed: Counter[str] = Counter(
+        str(e.before["board"])
+        for e in audit.events(engine, action="claim.escalated", limit=None)
+        if isinstance(e.before, dict) and "board" in e.before
+    )
+    counts = {str(r[0]): tuple(int(n or 0) for n in r[1:]) for r in rows}
+    rows_out = []
+    for board in sorted(set(counts) | set(missed)):
+        pending, overdue, decided, upheld, automatic = counts.get(board, (0, 0, 0, 0, 0))
+        rows_out.append(
+            BoardRow(
+                board=board,
+                pending=pending,
+                overdue=overdue,
+                decided=decided,
+                upheld=upheld,
+                automatic=automatic,
+                missed_deadlines=missed[board],
+            )
+        )
+    return rows_out
+
+
+def report(engine: Engine, *, today: date | None = None) -> ErrorsReport:
+    """The mistakes the system found and corrected, read from call-ups and the audit log,
+    and each board's claim backlog on ``today``."""
     with engine.connect() as conn:
         called = int(conn.scalar(text("SELECT count(*) FROM call_ups")) or 0)
         rows = conn.execute(
@@ -122,4 +177,5 @@ def report(engine: Engine) -> ErrorsReport:
         median_days=_quantile(every, 0.5),
         p90_days=_quantile(every, 0.9),
         overrides=audit.count(engine, action="notice.issued_override"),
+        boards=_boards(engine, today or date.today()),
     )

@@ -57,3 +57,31 @@ def errors(
     if report.by_region:
         out.print(_table("Region", report.by_region))
         out.print(_table("Office", report.by_office))
+    if report.boards:
+        table = Table(
+            "board",
+            "pending",
+            "overdue",
+            "decided",
+            "upheld",
+            "automatic",
+            "missed deadlines",
+            title="Claims by board",
+            title_justify="left",
+        )
+        for b in report.boards:
+            table.add_row(
+                b.board,
+                *(
+                    f"{n:,}"
+                    for n in (
+                        b.pending,
+                        b.overdue,
+                        b.decided,
+                        b.upheld,
+                        b.automatic,
+                        b.missed_deadlines,
+                    )
+                ),
+            )
+        out.print(table)
