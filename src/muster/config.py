@@ -16,6 +16,7 @@ class Settings(BaseSettings):
 
     db: str = DEFAULT_DB_URL
     actor: str = ""
+    evidence_dir: str = "evidence"
 
     def actor_name(self) -> str:
         """Who is acting, for history and audit: ``MUSTER_ACTOR`` or ``cli:<os user>``."""

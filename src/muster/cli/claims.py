@@ -13,9 +13,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from muster.cases import service as cases
+from muster.cases.evidence import store_evidence
 from muster.cases.schemas import ClaimRead
 from muster.cli.common import engine, out, settings
 from muster.cli.decree import _date
+from muster.errors import MusterError
 
 app = typer.Typer(
     help="Claims: filing, automatic verification, boards, appeals, deadlines, letters.",
@@ -67,11 +69,20 @@ def file_(
     filer: Annotated[str | None, typer.Option(help="Who files (default: the actor).")] = None,
     campaign: Annotated[int | None, typer.Option(help="Campaign number.")] = None,
     evidence: Annotated[str | None, typer.Option(help="What the claim rests on.")] = None,
+    evidence_file: Annotated[
+        Path | None,
+        typer.Option(help="A document (PDF, PNG or JPEG, at most 10 MB) to store with it."),
+    ] = None,
     day: Day = None,
     as_json: AsJson = False,
 ) -> None:
     """File a claim: the call-up waits in claim-pending; the registry's proof decides at once."""
     actor = settings(ctx).actor_name()
+    if evidence_file is not None:
+        if not evidence_file.is_file():
+            raise MusterError(f"--evidence-file: {evidence_file}: no such file")
+        stored = store_evidence(evidence_file.read_bytes(), filename=evidence_file.name)
+        evidence = f"{evidence}; {stored}" if evidence else stored
     claim = cases.file_claim(
         engine(ctx),
         national_id=national_id,

@@ -15,6 +15,7 @@ from muster.cli import (
     claims,
     corrections,
     decree,
+    employers,
     jobs,
     notices,
     registry,
@@ -60,6 +61,7 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(notices.app, name="notices")
 app.add_typer(notices.medical_app, name="medical")
 app.add_typer(claims.app, name="claims")
+app.add_typer(employers.app, name="employers")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(corrections.app, name="corrections")
 app.add_typer(report.app, name="report")
