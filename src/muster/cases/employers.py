@@ -10,6 +10,7 @@ import csv
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import Engine, select
@@ -103,7 +104,7 @@ def _read(path: Path) -> _Listed:
     return listed
 
 
-def exempting_rule(version: Version, employer: Employer | object, day: date) -> str | None:
+def exempting_rule(version: Version, employer: Any, day: date) -> str | None:
     """The first exemption in force whose condition reads only the employer's fields and
     holds for this employer: the ground its staff are exempt on, if any."""
     values = {
