@@ -29,7 +29,7 @@ from muster.cases.corrections_schemas import (
     Trigger,
 )
 from muster.db.clock import Progress, quiet
-from muster.notices import casework
+from muster.notices import service as notices
 from muster.policy.versions import Version
 from muster.quotas import service as quotas
 from muster.registry.models import Person
@@ -135,7 +135,7 @@ def run(
                     f"{kind}: {ground_words(version, ground)}; {decision} under {version.ref} "
                     f"as of {as_of}, {FOUND_BY}{trigger}"
                 )
-                replacement = casework._move(
+                replacement = notices.move_within(
                     conn,
                     callup_id=callup,
                     to="released",

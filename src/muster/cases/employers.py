@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import Engine, select
 
+from muster.cases import grounds as claim_grounds
 from muster.cases import service as cases
 from muster.errors import InputFileError, MusterError, Problem
 from muster.policy.evaluate import Context, Trace, evaluate
@@ -202,14 +203,14 @@ def reserve(
 
     def ground_for(campaign_id: int) -> str:
         if campaign_id not in grounds:
-            version = cases._version(engine, campaign_id=campaign_id, day=day)
+            version = claim_grounds.version_for(engine, campaign_id=campaign_id, day=day)
             chosen = ground or exempting_rule(version, boss, day)
             if chosen is None:
                 raise MusterError(
                     f"--employer: {employer}'s accreditation ({boss.accreditation or 'none'}) "
                     f"makes no exemption of {version.ref} apply; name the ground with --ground"
                 )
-            cases._check_ground(version, "exemption", chosen)
+            claim_grounds.check_ground(version, "exemption", chosen)
             grounds[campaign_id] = chosen
         return grounds[campaign_id]
 

@@ -14,85 +14,27 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from muster.audit import service as audit
 from muster.audit.schemas import Event
-from muster.cases import letters
+from muster.cases.deadlines import escalate_overdue
+from muster.cases.grounds import (
+    BOARDS,
+    OPEN_CALLUP,
+    RELEASE_AS,
+    RESUME,
+    TOP_TIER,
+    board_of,
+    check_ground,
+    proven,
+    version_for,
+)
 from muster.cases.models import Claim
-from muster.cases.schemas import ClaimCreate, ClaimRead, EscalationResult
+from muster.cases.reading import claim_row, get_claim, letter, list_claims
+from muster.cases.schemas import ClaimCreate, ClaimRead
 from muster.db.clock import now
 from muster.errors import MusterError
 from muster.notices import service as notices
-from muster.policy.versions import Version
-from muster.quotas import service as quotas
 from muster.registry.models import Person
 from muster.screening import service as screening
-from muster.selection import lifecycle
 from muster.selection.models import CallUp
-
-TOP_TIER = 3
-BOARDS = {1: "regional board", 2: "appeals board", 3: "national board"}
-RELEASE_AS = {
-    "exemption": "exempt",
-    "deferral": "deferred",
-    "wrongful": "wrongful",
-    "unfit": "unfit",
-}
-# Where a call-up goes back to when its claim is rejected, by the state it was in.
-RESUME = {
-    "selected": "selected",
-    "notified": "notified",
-    "no_show": "notified",
-    "reported": "reported",
-    "examined": "examined",
-}
-OPEN_CALLUP = tuple(s for s in lifecycle.ACTIVE if s != "enlisted")
-
-
-def board_of(tier: int, region: str) -> str:
-    return f"{BOARDS[tier]} {region}" if tier == 1 else BOARDS[tier]
-
-
-def _version(engine: Engine, *, campaign_id: int | None, day: date) -> Version:
-    decree = quotas.get(engine, campaign_id=campaign_id).decree if campaign_id else None
-    return screening.stored_decree(engine, decree).in_force(day)
-
-
-def _check_ground(version: Version, kind: str, ground: str) -> None:
-    """The ground must be one the decree knows for this kind of claim."""
-    wanted = {"exemption": "exemption", "deferral": "deferral", "wrongful": "criterion"}.get(kind)
-    known = [r.id for r in version.rules if r.kind == wanted]
-    if kind == "unfit":
-        known = ["unfit"]
-    elif kind == "wrongful":
-        known = ["criteria-not-met", *known]
-    if ground not in known:
-        raise MusterError(
-            f"ground: {ground!r} is not a ground for a {kind} claim under {version.ref} "
-            f"(expected one of: {', '.join(known)})"
-        )
-
-
-def _proven(
-    version: Version, kind: str, ground: str, decided: tuple[str, str | None], fitness: str | None
-) -> tuple[str, str] | None:
-    """If the registry already proves the claim: the reasons (the decree's words for the
-    decisive ground) and its legal reference."""
-    decision, decisive = decided
-    rules = {r.id: r for r in version.rules}
-    proven = (
-        (kind == "exemption" and decision == "exempt" and decisive == ground)
-        or (kind == "deferral" and decision == "deferred" and decisive == ground)
-        or (kind == "wrongful" and decision == "ineligible")
-        or (kind == "unfit" and decision != "eligible" and fitness in ("D", "G"))
-    )
-    if not proven:
-        return None
-    rule = rules.get(decisive or "")
-    words = f"{rule.title} ({rule.id})" if rule else (decisive or "not on the register")
-    extra = f"; fitness category {fitness}" if kind == "unfit" else ""
-    reasons = (
-        f"Verified automatically against the registry under {version.ref}: the decision is "
-        f"{decision} on the ground {words}{extra}."
-    )
-    return reasons, rule.reference if rule else version.legal_source
 
 
 def file_claim(
@@ -142,8 +84,8 @@ def file_claim(
             query = query.where(CallUp.campaign_id == spec.campaign_id)
         callup = conn.execute(query.order_by(CallUp.id.desc())).first()
     campaign = callup.campaign_id if callup else spec.campaign_id
-    version = _version(engine, campaign_id=campaign, day=today)
-    _check_ground(version, spec.kind, spec.ground)
+    version = version_for(engine, campaign_id=campaign, day=today)
+    check_ground(version, spec.kind, spec.ground)
     rules = version.campaign.claims
     with engine.begin() as conn:
         journal: list[Event] = []
@@ -200,7 +142,7 @@ def file_claim(
                 update(Claim).where(Claim.id == claim_id).values(resume_to=RESUME.get(was, was))
             )
         decided = screening.decide_now(conn, version=version, person_ids=[person.id], as_of=today)
-        proof = _proven(version, spec.kind, spec.ground, decided[person.id], person.fitness)
+        proof = proven(version, spec.kind, spec.ground, decided[person.id], person.fitness)
         replacement = None
         if proof is not None:
             replacement = _settle(
@@ -220,16 +162,6 @@ def file_claim(
     return get_claim(engine, claim_id=claim_id, replacement=replacement)
 
 
-def _claim(conn: Connection, claim_id: int, *, lock: bool = False) -> Any:
-    query = select(Claim).where(Claim.id == claim_id)
-    if lock:
-        query = query.with_for_update()
-    row = conn.execute(query).first()
-    if row is None:
-        raise MusterError(f"no claim {claim_id}")
-    return row
-
-
 def _settle(
     conn: Connection,
     *,
@@ -246,7 +178,7 @@ def _settle(
 ) -> int | None:
     """Decide a pending claim: upheld releases its call-up (replacement drawn), rejected
     returns it to where it was. The replacement's call-up id."""
-    claim = _claim(conn, claim_id)
+    claim = claim_row(conn, claim_id)
     if claim.status != "pending":
         raise MusterError(
             f"claim {claim_id} is already {claim.status}; only a pending claim is decided"
@@ -321,11 +253,11 @@ def decide(
     if not reasons.strip():
         raise MusterError("reasons: a decision needs written reasons the person can read")
     with engine.connect() as conn:
-        claim = _claim(conn, claim_id)
+        claim = claim_row(conn, claim_id)
     reference = reference or _reference(engine, claim)
     with engine.begin() as conn:
         journal: list[Event] = []
-        _claim(conn, claim_id, lock=True)
+        claim_row(conn, claim_id, lock=True)
         replacement = _settle(
             conn,
             claim_id=claim_id,
@@ -360,7 +292,7 @@ def appeal(
     if not reasons.strip():
         raise MusterError("reasons: say why the decision is wrong")
     with engine.connect() as conn:
-        old = _claim(conn, claim_id)
+        old = claim_row(conn, claim_id)
     if old.status != "rejected":
         raise MusterError(f"claim {claim_id} is {old.status}; only a rejected claim is appealed")
     if old.tier >= TOP_TIER:
@@ -430,127 +362,16 @@ def appeal(
     return get_claim(engine, claim_id=new_id)
 
 
-def escalate_overdue(
-    engine: Engine, *, today: date, actor: str, role: str = "system"
-) -> EscalationResult:
-    """Every pending claim whose board missed its deadline moves one tier up with a new
-    deadline; at the national board the deadline is renewed. Every miss is counted."""
-    with engine.connect() as conn:
-        overdue = [
-            (int(i), str(ref))
-            for i, ref in conn.execute(
-                select(Claim.id, Claim.decree_version)
-                .where(Claim.status == "pending", Claim.due_on < today)
-                .order_by(Claim.id)
-            )
-        ]
-    days_for = {
-        ref: screening.version_ref(engine, ref).campaign.claims.board_days
-        for ref in {r for _, r in overdue}
-    }
-    result = EscalationResult(day=today, escalated=0, at_top=0, missed_by_board={})
-    for claim_id, ref in overdue:
-        days = days_for[ref]
-        with engine.begin() as conn:
-            claim = _claim(conn, claim_id, lock=True)
-            if claim.status != "pending" or claim.due_on >= today:
-                continue
-            tier = min(claim.tier + 1, TOP_TIER)
-            board = claim.board if tier == claim.tier else board_of(tier, "")
-            conn.execute(
-                update(Claim)
-                .where(Claim.id == claim_id)
-                .values(
-                    tier=tier,
-                    board=board,
-                    due_on=today + timedelta(days=days),
-                    missed=claim.missed + 1,
-                )
-            )
-            audit.record(
-                conn,
-                Event(
-                    actor=actor,
-                    role=role,
-                    action="claim.escalated",
-                    subject=f"claim:{claim_id}",
-                    before={"tier": claim.tier, "board": claim.board, "due_on": claim.due_on},
-                    after={"tier": tier, "board": board, "due_on": today + timedelta(days=days)},
-                    reason=f"{claim.board} missed its deadline of {claim.due_on}",
-                    decree_version=claim.decree_version,
-                ),
-            )
-        result.missed_by_board[claim.board] = result.missed_by_board.get(claim.board, 0) + 1
-        if tier == claim.tier:
-            result.at_top += 1
-        else:
-            result.escalated += 1
-    return result
-
-
-def list_claims(
-    engine: Engine,
-    *,
-    ids: list[int] | None = None,
-    status: str | None = None,
-    national_id: str | None = None,
-    campaign_id: int | None = None,
-) -> list[ClaimRead]:
-    query = (
-        select(Claim, Person.national_id, CallUp.status.label("call_up_status"))
-        .join(Person, Person.id == Claim.person_id)
-        .outerjoin(CallUp, CallUp.id == Claim.call_up_id)
-        .order_by(Claim.id)
-    )
-    if ids is not None:
-        query = query.where(Claim.id.in_(ids))
-    if status is not None:
-        query = query.where(Claim.status == status)
-    if national_id is not None:
-        query = query.where(Person.national_id == national_id)
-    if campaign_id is not None:
-        query = query.where(Claim.campaign_id == campaign_id)
-    with engine.connect() as conn:
-        return [
-            ClaimRead(
-                id=c.id,
-                national_id=c.national_id,
-                call_up=c.call_up_id,
-                call_up_status=c.call_up_status,
-                campaign=c.campaign_id,
-                kind=c.kind,
-                ground=c.ground,
-                filed_by=c.filed_by,
-                filer=c.filer,
-                filed_on=c.filed_on,
-                status=c.status,
-                tier=c.tier,
-                board=c.board,
-                due_on=c.due_on,
-                missed=c.missed,
-                decree_version=c.decree_version,
-                decided_on=c.decided_on,
-                decided_by=c.decided_by,
-                reasons=c.reasons,
-                reference=c.reference,
-                automatic=c.automatic,
-                appeal_of=c.appeal_of,
-            )
-            for c in conn.execute(query)
-        ]
-
-
-def get_claim(engine: Engine, *, claim_id: int, replacement: int | None = None) -> ClaimRead:
-    found = list_claims(engine, ids=[claim_id])
-    if not found:
-        raise MusterError(f"no claim {claim_id}")
-    return found[0].model_copy(update={"replacement": replacement})
-
-
-def letter(engine: Engine, *, claim_id: int) -> str:
-    """The claim's decision as a plain HTML letter: decision, reasons, legal reference, and
-    how to appeal and by when."""
-    claim = get_claim(engine, claim_id=claim_id)
-    rules = screening.version_ref(engine, claim.decree_version).campaign.claims
-    up = None if claim.tier >= TOP_TIER else board_of(claim.tier + 1, "")
-    return letters.render(claim, appeal_days=rules.appeal_days, next_board=up)
+__all__ = [
+    "BOARDS",
+    "OPEN_CALLUP",
+    "TOP_TIER",
+    "appeal",
+    "board_of",
+    "decide",
+    "escalate_overdue",
+    "file_claim",
+    "get_claim",
+    "letter",
+    "list_claims",
+]

@@ -15,7 +15,6 @@ from muster.notices import codes
 from muster.notices.booking import booked_days, offices_of
 from muster.notices.casework import (
     deliver,
-    examine,
     move,
     move_within,
     no_shows,
@@ -25,6 +24,7 @@ from muster.notices.casework import (
 )
 from muster.notices.issuing import issue
 from muster.notices.keys import ensure_key, rotate_key, signing_keys
+from muster.notices.medical import examine
 from muster.notices.models import (
     CaseNote,
     DeliveryAttempt,
