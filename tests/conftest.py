@@ -23,6 +23,7 @@ PG_ADMIN_URL = os.environ.get(
     "MUSTER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 TABLES = (
+    "users, web_sessions, one_time_codes, outbox, sign_in_failures, "
     "claims, examinations, case_notes, delivery_attempts, notices, office_days, training_weeks, "
     "signing_keys, audit_events, "
     "call_ups, lottery_regions, lotteries, campaign_regions, campaigns, "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+from datetime import date
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -17,6 +18,15 @@ class Settings(BaseSettings):
     db: str = DEFAULT_DB_URL
     actor: str = ""
     evidence_dir: str = "evidence"
+    publish_dir: str = "published"
+    # The service's date for decisions and deadlines in the web app (a replay or a demo of a
+    # past campaign sets it); empty means the real date.
+    today: date | None = None
+    # Send the session cookie only over HTTPS (set behind a TLS-terminating proxy).
+    cookie_secure: bool = False
+
+    def service_date(self) -> date:
+        return self.today or date.today()
 
     def actor_name(self) -> str:
         """Who is acting, for history and audit: ``MUSTER_ACTOR`` or ``cli:<os user>``."""

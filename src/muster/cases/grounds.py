@@ -42,14 +42,21 @@ def version_for(engine: Engine, *, campaign_id: int | None, day: date) -> Versio
     return screening.stored_decree(engine, decree).in_force(day)
 
 
+def choices(version: Version) -> dict[str, list[tuple[str, str]]]:
+    """Per kind of claim, the grounds the decree knows: (ground id, title)."""
+    rule_kind = {"exemption": "exemption", "deferral": "deferral", "wrongful": "criterion"}
+    found: dict[str, list[tuple[str, str]]] = {
+        kind: [(r.id, r.title) for r in version.rules if r.kind == wanted]
+        for kind, wanted in rule_kind.items()
+    }
+    found["wrongful"].insert(0, ("criteria-not-met", "I do not meet the criteria to be called"))
+    found["unfit"] = [("unfit", "I am unfit for service")]
+    return found
+
+
 def check_ground(version: Version, kind: str, ground: str) -> None:
     """The ground must be one the decree knows for this kind of claim."""
-    wanted = {"exemption": "exemption", "deferral": "deferral", "wrongful": "criterion"}.get(kind)
-    known = [r.id for r in version.rules if r.kind == wanted]
-    if kind == "unfit":
-        known = ["unfit"]
-    elif kind == "wrongful":
-        known = ["criteria-not-met", *known]
+    known = [g for g, _ in choices(version)[kind]] if kind in RELEASE_AS else []
     if ground not in known:
         raise MusterError(
             f"ground: {ground!r} is not a ground for a {kind} claim under {version.ref} "

@@ -23,6 +23,7 @@ from muster.cases.grounds import (
     TOP_TIER,
     board_of,
     check_ground,
+    choices,
     proven,
     version_for,
 )
@@ -368,10 +369,12 @@ __all__ = [
     "TOP_TIER",
     "appeal",
     "board_of",
+    "choices",
     "decide",
     "escalate_overdue",
     "file_claim",
     "get_claim",
     "letter",
     "list_claims",
+    "version_for",
 ]

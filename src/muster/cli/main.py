@@ -21,6 +21,7 @@ from muster.cli import (
     registry,
     report,
     screening,
+    web,
 )
 from muster.cli.common import engine, err, out, settings
 from muster.config import get_settings
@@ -69,6 +70,9 @@ app.command()(screening.screen)
 app.command()(screening.explain)
 app.command()(apportion.apportion)
 app.command()(jobs.worker)
+app.command()(web.serve)
+app.command()(web.outbox)
+app.add_typer(web.users_app, name="users")
 
 
 @app.callback()

@@ -76,6 +76,7 @@ def list_notices(
     call_up: int | None = None,
     office: str | None = None,
     status: str | None = None,
+    national_id: str | None = None,
     limit: int | None = None,
 ) -> list[NoticeRead]:
     query = select(Notice, Person.national_id).join(Person, Person.id == Notice.person_id)
@@ -87,6 +88,8 @@ def list_notices(
         query = query.where(Notice.office_code == office)
     if status is not None:
         query = query.where(Notice.status == status)
+    if national_id is not None:
+        query = query.where(Person.national_id == national_id)
     query = query.order_by(Notice.number)
     if limit is not None:
         query = query.limit(limit)

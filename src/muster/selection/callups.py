@@ -300,6 +300,7 @@ def list_callups(
     ids: list[int] | None = None,
     region: str | None = None,
     status: str | None = None,
+    national_id: str | None = None,
     limit: int | None = None,
 ) -> list[CallUpRead]:
     query = (
@@ -315,6 +316,8 @@ def list_callups(
         query = query.where(CallUp.region_code == region)
     if status is not None:
         query = query.where(CallUp.status == status)
+    if national_id is not None:
+        query = query.where(Person.national_id == national_id)
     if limit is not None:
         query = query.limit(limit)
     with engine.connect() as conn:

@@ -20,8 +20,26 @@ from muster.quotas import service as quotas
 from muster.screening import service as screening
 from muster.selection import lottery
 from muster.selection.callups import unpack_order
-from muster.selection.models import LotteryRegion
+from muster.selection.models import Lottery, LotteryRegion
 from muster.selection.reading import read_persons, stored_lottery
+from muster.selection.schemas import DrawPublished
+
+
+def published(engine: Engine, *, campaign_id: int) -> DrawPublished | None:
+    """The campaign's public lottery facts; None before the commitment."""
+    with engine.connect() as conn:
+        lot = conn.execute(select(Lottery).where(Lottery.campaign_id == campaign_id)).first()
+    if lot is None:
+        return None
+    return DrawPublished(
+        campaign=campaign_id,
+        commitment=lot.commitment,
+        pool_sha256=lot.pool_sha256,
+        committed_at=lot.committed_at,
+        drawn_at=lot.drawn_at,
+        seed=lot.seed.hex() if lot.drawn_at is not None else None,
+        audit=json.loads(lot.audit) if lot.audit else None,
+    )
 
 
 def write_record(

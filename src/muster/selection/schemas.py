@@ -103,3 +103,17 @@ class VerifyReport(BaseModel):
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+class DrawPublished(BaseModel):
+    """What anyone may see of a campaign's lottery: the commitment, and the seed once drawn."""
+
+    campaign: int
+    commitment: str
+    pool_sha256: str
+    committed_at: datetime
+    drawn_at: datetime | None
+    seed: str | None
+    audit: dict[str, Any] | None = Field(
+        None, description="The draw's randomness audit: lottery place against birth date, region."
+    )

@@ -43,7 +43,7 @@ from muster.selection.callups import (
 )
 from muster.selection.models import Lottery, LotteryRegion
 from muster.selection.reading import read_persons, stored_lottery
-from muster.selection.record import write_record
+from muster.selection.record import published, write_record
 from muster.selection.schemas import (
     CommitRead,
     DrawRead,
@@ -354,6 +354,7 @@ __all__ = [
     "get_callup",
     "list_callups",
     "move",
+    "published",
     "select_next",
     "top_up",
     "transition",

@@ -1,0 +1,112 @@
+"""The FastAPI application: the API under ``/api/v1`` (OpenAPI at ``/api/v1/openapi.json``),
+the staff and citizen pages, the public pages and the vendored static files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from muster import __version__
+from muster.accounts.service import SignInRefusedError, TooManyAttemptsError
+from muster.config import Settings, get_settings
+from muster.db.engine import get_engine
+from muster.errors import MusterError
+from muster.web import api, citizen, public, staff
+from muster.web.deps import SignInNeeded
+from muster.web.pages import render
+
+STATIC = Path(__file__).parent / "static"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+class SecurityHeaders(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.url.path.startswith(("/me", "/staff", "/api/v1/me")):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error(request: Request, status: int, message: str) -> Response:
+    if _is_api(request):
+        return JSONResponse({"detail": message}, status_code=status)
+    return render(request, "error.html", status_code=status, message=message, status=status)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The application over the database named by the settings (``MUSTER_DB``)."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Muster",
+        version=__version__,
+        summary="A partial mobilization under the rule of law: status, notices, claims, "
+        "quotas and draws, audit.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = get_engine(settings.db)
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(api.router)
+    app.include_router(public.router)
+    app.include_router(citizen.router)
+    app.include_router(staff.router)
+
+    @app.exception_handler(SignInNeeded)
+    async def sign_in_needed(request: Request, exc: SignInNeeded) -> Response:
+        if _is_api(request):
+            return JSONResponse(
+                {"detail": "sign in first"},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        where = "/citizen/sign-in" if exc.citizen else "/staff/sign-in"
+        return RedirectResponse(f"{where}?next={request.url.path}", status_code=303)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        return _error(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(TooManyAttemptsError)
+    async def too_many(request: Request, exc: TooManyAttemptsError) -> Response:
+        return _error(request, 429, str(exc))
+
+    @app.exception_handler(SignInRefusedError)
+    async def refused(request: Request, exc: SignInRefusedError) -> Response:
+        return _error(request, 401, str(exc))
+
+    @app.exception_handler(MusterError)
+    async def muster_error(request: Request, exc: MusterError) -> Response:
+        return _error(request, 422, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"][1:])
+        return _error(request, 422, f"{where}: {first['msg']}")
+
+    return app

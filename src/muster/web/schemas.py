@@ -1,0 +1,91 @@
+"""What the API answers, beyond the domains' own schemas."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from muster.cases.schemas import ClaimRead
+from muster.notices.schemas import NoticeRead
+from muster.policy.schemas import Explanation
+from muster.selection.schemas import CallUpRead
+
+Headline = Literal["called_up", "claim_pending", "released", "enlisted", "not_called"]
+
+
+class Deadline(BaseModel):
+    on: date
+    what: str
+
+
+class PersonStatus(BaseModel):
+    """A person's status as they and the staff who may see it read it."""
+
+    national_id: str
+    name: str
+    region: str
+    headline: Headline
+    summary: str = Field(description="The status in plain words.")
+    reason: str | None = Field(None, description="Why, when released or not called.")
+    explanation: Explanation | None
+    callups: list[CallUpRead]
+    notices: list[NoticeRead]
+    claims: list[ClaimRead]
+    deadlines: list[Deadline]
+
+
+class ClaimFiled(BaseModel):
+    claim: ClaimRead
+
+
+class SignInRequest(BaseModel):
+    username: str
+    password: str
+
+
+class CodeRequest(BaseModel):
+    national_id: str
+
+
+class CodeSignIn(BaseModel):
+    national_id: str
+    code: str
+
+
+class ClaimFile(BaseModel):
+    kind: Literal["exemption", "deferral", "wrongful", "unfit"]
+    ground: str = Field(min_length=1, max_length=80)
+    campaign: int | None = None
+
+
+class Decision(BaseModel):
+    upheld: bool
+    reasons: str = Field(min_length=1)
+
+
+class RegionStat(BaseModel):
+    region: str
+    name: str
+    eligible: int
+    quota: int
+    called: int
+    released: int
+    enlisted: int
+    burden_per_1000: float = Field(description="Active and enlisted call-ups per 1,000 eligible.")
+
+
+class Statistics(BaseModel):
+    campaign: int | None
+    decree: str | None
+    regions: list[RegionStat]
+    claims_pending: int
+    claims_upheld: int
+    claims_rejected: int
+    notices_issued: int
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    schema_revision: str | None

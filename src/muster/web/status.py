@@ -1,0 +1,90 @@
+"""A person's status composed from the domains: decision, call-ups, notices, claims, and the
+deadlines that follow from them, in words a citizen reads the same way an officer does."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import Engine, select
+
+from muster.cases import service as cases
+from muster.errors import MusterError
+from muster.notices import service as notices
+from muster.registry.models import Person
+from muster.screening import service as screening
+from muster.selection import service as selection
+from muster.web.schemas import Deadline, PersonStatus
+
+OPEN = {"selected", "notified", "reported", "examined", "no_show"}
+
+
+def person_region(engine: Engine, national_id: str) -> str:
+    """The person's region, or a clear error if the id is not in the registry."""
+    with engine.connect() as conn:
+        region = conn.scalar(select(Person.region_code).where(Person.national_id == national_id))
+    if region is None:
+        raise MusterError(f"no person with national id {national_id!r} in the registry")
+    return str(region)
+
+
+def person_status(engine: Engine, *, national_id: str, today: date) -> PersonStatus:
+    with engine.connect() as conn:
+        person = conn.execute(
+            select(Person.given_name, Person.family_name, Person.region_code).where(
+                Person.national_id == national_id
+            )
+        ).first()
+    if person is None:
+        raise MusterError(f"no person with national id {national_id!r} in the registry")
+    try:
+        explanation = screening.explain(engine, national_id=national_id, as_of=today)
+    except MusterError:
+        explanation = None
+    callups = selection.list_callups(engine, national_id=national_id)
+    sent = notices.list_notices(engine, national_id=national_id)
+    claims = cases.list_claims(engine, national_id=national_id)
+    latest = callups[-1] if callups else None
+    reason: str | None = None
+    if latest is None:
+        headline = "not_called"
+        summary = "You have not been called up."
+        if explanation is not None:
+            reason = f"Your decision under {explanation.decree} is {explanation.decision}."
+    elif latest.status == "claim_pending":
+        headline = "claim_pending"
+        summary = "You have been called up. Your claim is being decided; the call-up is on hold."
+    elif latest.status in OPEN:
+        headline = "called_up"
+        summary = "You have been called up."
+    elif latest.status == "enlisted":
+        headline = "enlisted"
+        summary = "You have been enlisted."
+    else:
+        headline = "released"
+        summary = "You have been released from the call-up."
+        reason = latest.reason
+    deadlines: list[Deadline] = []
+    for n in sent:
+        if n.status in {"issued", "delivered"} and n.report_on >= today:
+            deadlines.append(Deadline(on=n.report_on, what=f"Report as notice {n.number} says"))
+    for c in claims:
+        if c.status == "pending":
+            deadlines.append(Deadline(on=c.due_on, what=f"The {c.board} decides claim {c.id}"))
+        elif c.status == "rejected" and c.decided_on and c.tier < cases.TOP_TIER:
+            days = screening.version_ref(engine, c.decree_version).campaign.claims.appeal_days
+            by = c.decided_on + timedelta(days=days)
+            if by >= today:
+                deadlines.append(Deadline(on=by, what=f"Last day to appeal claim {c.id}"))
+    return PersonStatus(
+        national_id=national_id,
+        name=f"{person.given_name} {person.family_name}",
+        region=person.region_code,
+        headline=headline,
+        summary=summary,
+        reason=reason,
+        explanation=explanation,
+        callups=callups,
+        notices=sent,
+        claims=claims,
+        deadlines=sorted(deadlines, key=lambda d: d.on),
+    )
