@@ -10,8 +10,8 @@ import re
 from datetime import date
 
 import pytest
-from sqlalchemy import text
 from fastapi.routing import APIRoute
+from sqlalchemy import text
 
 from muster.accounts import service as accounts
 from muster.cases import service as cases

@@ -5,6 +5,7 @@ decrees (versions, differences), the audit log, medical examinations, employers'
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +16,7 @@ from muster.accounts import service as accounts
 from muster.audit import service as audit
 from muster.cases import service as cases
 from muster.cases.employers import reserve
-from muster.errors import MusterError
+from muster.errors import InputFileError, MusterError
 from muster.notices import service as notices
 from muster.quotas import service as quotas
 from muster.registry import service as registry
@@ -253,7 +254,7 @@ def examine(
 
 @router.get("/staff/employer")
 def employer_page(request: Request, who: EmployerHR) -> HTMLResponse:
-    return render(request, "employer.html", who=who, error=None, result=None)
+    return render(request, "employer.html", who=who, error=None, problems=[], result=None)
 
 
 @router.post("/staff/employer")
@@ -277,8 +278,26 @@ async def employer_upload(
             result = reserve(
                 engine, path=path, employer=who.employer_code, day=today, actor=who.actor
             )
+        except InputFileError as exc:
+            problems = [str(replace(p, file=path.name)) for p in exc.problems]
+            message = f"{path.name}: {len(problems)} problem(s); nothing was filed"
+            return render(
+                request,
+                "employer.html",
+                who=who,
+                error=message,
+                problems=problems,
+                result=None,
+                status_code=422,
+            )
         except MusterError as exc:
             return render(
-                request, "employer.html", who=who, error=str(exc), result=None, status_code=422
+                request,
+                "employer.html",
+                who=who,
+                error=str(exc).replace(str(path), path.name),
+                problems=[],
+                result=None,
+                status_code=422,
             )
-    return render(request, "employer.html", who=who, error=None, result=result)
+    return render(request, "employer.html", who=who, error=None, problems=[], result=result)

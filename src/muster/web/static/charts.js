@@ -1,6 +1,6 @@
 // Draws every <canvas data-src=...> with Chart.js from the JSON the API serves.
 // data-src: API URL; data-rows: dotted path to the list in the JSON (optional);
-// data-label: field for the x axis; data-series: "field:Title,field:Title".
+// data-label: field for the x axis; data-series: "field:Title|field:Title".
 (function () {
   "use strict";
   function pick(obj, path) {
@@ -13,7 +13,7 @@
       .then(function (json) {
         var rows = canvas.dataset.rows ? pick(json, canvas.dataset.rows) : json;
         var label = canvas.dataset.label;
-        var series = canvas.dataset.series.split(",").map(function (s, i) {
+        var series = canvas.dataset.series.split("|").map(function (s, i) {
           var parts = s.split(":");
           return {
             label: parts[1] || parts[0],
