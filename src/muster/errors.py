@@ -9,6 +9,10 @@ class MusterError(Exception):
     """Something the user asked for cannot be done; the message says why and what to do."""
 
 
+class NotFoundError(MusterError):
+    """The thing asked for (a person, claim, notice, call-up, campaign, decree) does not exist."""
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     """One located problem in an input file: ``FILE:LINE: FIELD: message``.

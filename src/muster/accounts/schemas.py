@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Literal, get_args
 
 from pydantic import BaseModel
+
+from muster.timestamps import UtcDateTime
 
 Role = Literal[
     "hq",
@@ -38,7 +39,7 @@ class UserRead(BaseModel):
     region_code: str | None
     employer_code: str | None
     active: bool
-    created_at: datetime
+    created_at: UtcDateTime
 
 
 class SessionRead(BaseModel):
@@ -47,7 +48,7 @@ class SessionRead(BaseModel):
 
     token: str
     csrf: str
-    expires_at: datetime
+    expires_at: UtcDateTime
     role: str
 
 
@@ -57,7 +58,7 @@ class OutboxRead(BaseModel):
     address: str
     subject: str
     body: str
-    created_at: datetime
+    created_at: UtcDateTime
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
+from muster.timestamps import UtcDateTime
 
 Problem = Literal["edited", "deleted", "inserted", "reordered", "head"]
 
@@ -28,7 +29,7 @@ class Event:
 
 class EventRead(BaseModel):
     seq: int
-    at: datetime
+    at: UtcDateTime
     actor: str
     role: str
     action: str

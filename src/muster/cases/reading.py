@@ -10,7 +10,7 @@ from muster.cases import letters
 from muster.cases.grounds import TOP_TIER, board_of
 from muster.cases.models import Claim
 from muster.cases.schemas import ClaimRead
-from muster.errors import MusterError
+from muster.errors import NotFoundError
 from muster.registry.models import Person
 from muster.screening import service as screening
 from muster.selection.models import CallUp
@@ -71,7 +71,7 @@ def list_claims(
 def get_claim(engine: Engine, *, claim_id: int, replacement: int | None = None) -> ClaimRead:
     found = list_claims(engine, ids=[claim_id])
     if not found:
-        raise MusterError(f"no claim {claim_id}")
+        raise NotFoundError(f"no claim {claim_id}")
     return found[0].model_copy(update={"replacement": replacement})
 
 
@@ -90,5 +90,5 @@ def claim_row(conn: Connection, claim_id: int, *, lock: bool = False) -> Any:
         query = query.with_for_update()
     row = conn.execute(query).first()
     if row is None:
-        raise MusterError(f"no claim {claim_id}")
+        raise NotFoundError(f"no claim {claim_id}")
     return row

@@ -31,7 +31,7 @@ from muster.cases.models import Claim
 from muster.cases.reading import claim_row, get_claim, letter, list_claims
 from muster.cases.schemas import ClaimCreate, ClaimRead
 from muster.db.clock import now
-from muster.errors import MusterError
+from muster.errors import MusterError, NotFoundError
 from muster.notices import service as notices
 from muster.registry.models import Person
 from muster.screening import service as screening
@@ -77,7 +77,7 @@ def file_claim(
             )
         ).first()
         if person is None:
-            raise MusterError(f"no person with national id {spec.national_id!r} in the registry")
+            raise NotFoundError(f"no person with national id {spec.national_id!r} in the registry")
         query = select(CallUp.id, CallUp.campaign_id).where(
             CallUp.person_id == person.id, CallUp.status.in_(OPEN_CALLUP)
         )

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 from muster.audit import service as audit
 from muster.audit.schemas import Event
 from muster.db.clock import now
-from muster.errors import MusterError
+from muster.errors import MusterError, NotFoundError
 from muster.notices.issuing import withdraw
 from muster.notices.models import (
     CaseNote,
@@ -35,7 +35,7 @@ from muster.vocabulary import DELIVERY_OUTCOMES
 def _notice(conn: Connection, number: int) -> Any:
     row = conn.execute(select(Notice).where(Notice.number == number)).first()
     if row is None:
-        raise MusterError(f"no notice number {number}")
+        raise NotFoundError(f"no notice number {number}")
     return row
 
 
@@ -211,7 +211,7 @@ def stop_clock(
     the next batch serves a fresh notice). The state the call-up was in."""
     was = conn.scalar(select(CallUp.status).where(CallUp.id == callup_id))
     if was is None:
-        raise MusterError(f"no call-up {callup_id}")
+        raise NotFoundError(f"no call-up {callup_id}")
     move_within(
         conn,
         callup_id=callup_id,

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, Engine, insert, select
 
 from muster.audit import service as audit
 from muster.audit.schemas import Event
-from muster.errors import MusterError
+from muster.errors import NotFoundError
 
 # --- after issue: delivery, reporting, no-shows, the medical board ------------------------
 from muster.notices.casework import move_within
@@ -26,7 +26,7 @@ from muster.selection.models import CallUp
 def head_person(conn: Connection, callup_id: int) -> int:
     found = conn.scalar(select(CallUp.person_id).where(CallUp.id == callup_id))
     if found is None:
-        raise MusterError(f"no call-up {callup_id}")
+        raise NotFoundError(f"no call-up {callup_id}")
     return int(found)
 
 

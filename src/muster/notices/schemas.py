@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, Field
+
+from muster.timestamps import UtcDateTime
 
 NoticeKind = Literal["first", "repeat"]
 NoticeStatus = Literal["issued", "delivered", "withdrawn"]
@@ -54,7 +56,7 @@ class NoticeRead(BaseModel):
     code: str
     decree_version: str
     override_reason: str | None = None
-    delivered_at: datetime | None = None
+    delivered_at: UtcDateTime | None = None
 
 
 class IssueResult(BaseModel):
@@ -106,7 +108,7 @@ class DeliveryRead(BaseModel):
     notice: int
     channel: Channel
     outcome: str
-    attempted_at: datetime
+    attempted_at: UtcDateTime
     counts_as_delivered: bool
     call_up_status: str
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, func, select
 
-from muster.errors import MusterError
+from muster.errors import MusterError, NotFoundError
 from muster.notices import codes
 from muster.notices.booking import booked_days, offices_of
 from muster.notices.casework import (
@@ -100,7 +100,7 @@ def list_notices(
 def get_notice(engine: Engine, *, number: int) -> NoticeRead:
     found = list_notices_by_number(engine, [number])
     if not found:
-        raise MusterError(f"no notice number {number}")
+        raise NotFoundError(f"no notice number {number}")
     return found[0]
 
 
@@ -135,7 +135,7 @@ def document(engine: Engine, *, number: int, public_url: str = PUBLIC_URL) -> No
             .where(Notice.number == number)
         ).first()
     if row is None:
-        raise MusterError(f"no notice number {number}")
+        raise NotFoundError(f"no notice number {number}")
     n = row
     version = version_of(engine, n.decree_version, n.issued_on)
     days = version.campaign.notices.claim_within_days

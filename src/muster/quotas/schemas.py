@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel
+
+from muster.timestamps import UtcDateTime
 
 CampaignStatus = Literal["planned", "open", "winding_down", "closed"]
 
@@ -21,8 +23,8 @@ class CampaignRead(BaseModel):
     min_quota: int
     planned_days: int
     status: CampaignStatus
-    opened_at: datetime
-    closed_at: datetime | None
+    opened_at: UtcDateTime
+    closed_at: UtcDateTime | None
     closed_by: str | None
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, Row, insert, select, update
 from muster.audit import service as audit
 from muster.audit.schemas import Event
 from muster.db.clock import now
-from muster.errors import MusterError
+from muster.errors import MusterError, NotFoundError
 from muster.quotas import apportion as apportionment
 from muster.quotas.models import Campaign, CampaignRegion
 from muster.quotas.schemas import CampaignRead, QuotaRow, QuotaTable
@@ -165,7 +165,7 @@ def open_campaign(
 def _campaign(conn: Connection, campaign_id: int) -> Row[Any]:
     row = conn.execute(select(Campaign).where(Campaign.id == campaign_id)).first()
     if row is None:
-        raise MusterError(f"no campaign {campaign_id} (see `muster campaign list`)")
+        raise NotFoundError(f"no campaign {campaign_id} (see `muster campaign list`)")
     return row
 
 

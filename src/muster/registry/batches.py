@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import Connection, insert, select, update
 
 from muster.db.clock import now
-from muster.errors import MusterError
+from muster.errors import MusterError, NotFoundError
 from muster.registry.models import Person, PersonChange, RegistryBatch
 from muster.vocabulary import FITNESS
 
@@ -66,7 +66,7 @@ def record_fitness(
         select(Person.fitness, Person.unfit_until).where(Person.id == person_id)
     ).first()
     if old is None:
-        raise MusterError(f"no person with id {person_id} in the registry")
+        raise NotFoundError(f"no person with id {person_id} in the registry")
     changes: dict[str, list[str | None]] = {}
     if old.fitness != fitness:
         changes["fitness"] = [old.fitness, fitness]

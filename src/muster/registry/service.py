@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, func, select, text
 
 from muster.db import bulk
 from muster.db.clock import Progress, now, quiet
-from muster.errors import InputFileError, MusterError
+from muster.errors import InputFileError, MusterError, NotFoundError
 from muster.registry import files, reading
 from muster.registry.batches import finish_batch, record_fitness, start_batch
 from muster.registry.generate import CHUNK, Generator
@@ -323,7 +323,7 @@ def history(engine: Engine, national_id: str) -> list[PersonChangeRead]:
     with engine.connect() as conn:
         person = conn.execute(select(Person.id).where(Person.national_id == national_id)).first()
         if person is None:
-            raise MusterError(f"no person with national id {national_id!r} in the registry")
+            raise NotFoundError(f"no person with national id {national_id!r} in the registry")
         rows = conn.execute(
             select(
                 PersonChange.changed_at,

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, delete, func, insert, select, text, update
 
 from muster.db import bulk
 from muster.db.clock import Progress, now, quiet
-from muster.errors import MusterError
+from muster.errors import MusterError, NotFoundError
 from muster.policy import decree as policy
 from muster.policy.diff import Change, diff
 from muster.policy.engine import decide_frame
@@ -143,7 +143,7 @@ def stored_decree(engine: Engine, decree_id: str | None = None) -> policy.Decree
             select(DecreeRecord.text, DecreeRecord.sha256).where(DecreeRecord.id == decree_id)
         ).first()
     if row is None:
-        raise MusterError(f"no decree {decree_id!r} is loaded; see `muster decree list`")
+        raise NotFoundError(f"no decree {decree_id!r} is loaded; see `muster decree list`")
     return _parsed(decree_id, row[1], row[0])
 
 
@@ -313,7 +313,7 @@ def explain(
     as_of = as_of or date.today()
     person = reading.person_record(engine, national_id=national_id, columns=COLUMNS)
     if person is None:
-        raise MusterError(f"no person with national id {national_id!r} in the registry")
+        raise NotFoundError(f"no person with national id {national_id!r} in the registry")
     return explain_one(decree.in_force(as_of), person, as_of)
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, Row, func, insert, select, update
 from muster.audit import service as audit
 from muster.audit.schemas import Event
 from muster.db.clock import now
-from muster.errors import MusterError
+from muster.errors import MusterError, NotFoundError
 from muster.quotas import service as quotas
 from muster.registry.models import Person
 from muster.screening import service as screening
@@ -142,7 +142,7 @@ def _callup(conn: Connection, callup_id: int, *, lock: bool = False) -> Row[Any]
         query = query.with_for_update()
     row = conn.execute(query).first()
     if row is None:
-        raise MusterError(f"no call-up {callup_id}")
+        raise NotFoundError(f"no call-up {callup_id}")
     return row
 
 
@@ -289,7 +289,7 @@ def top_up(
 def get_callup(engine: Engine, *, callup_id: int) -> CallUpRead:
     rows = list_callups(engine, ids=[callup_id])
     if not rows:
-        raise MusterError(f"no call-up {callup_id}")
+        raise NotFoundError(f"no call-up {callup_id}")
     return rows[0]
 
 

@@ -3,10 +3,11 @@ lottery: was each rank assigned independently of a key?"""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
+from muster.timestamps import UtcDateTime
 
 KeyKind = Literal["date", "number", "category"]
 Grouping = Literal["month", "decile", "value"]
@@ -57,7 +58,7 @@ class CommitRead(BaseModel):
     pool_sha256: str
     pool: int
     regions: dict[str, str]  # region → pool hash
-    committed_at: datetime
+    committed_at: UtcDateTime
 
 
 class DrawRead(BaseModel):
@@ -111,8 +112,8 @@ class DrawPublished(BaseModel):
     campaign: int
     commitment: str
     pool_sha256: str
-    committed_at: datetime
-    drawn_at: datetime | None
+    committed_at: UtcDateTime
+    drawn_at: UtcDateTime | None
     seed: str | None
     audit: dict[str, Any] | None = Field(
         None, description="The draw's randomness audit: lottery place against birth date, region."

@@ -6,7 +6,7 @@ Sign in with ``POST /api/v1/auth/sign-in`` (staff) or the code pair (citizens) a
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
@@ -34,9 +34,11 @@ from muster.web.deps import (
     Citizen,
     ClaimReaders,
     EngineDep,
+    Id,
     MaybePrincipal,
     Officers,
     Oversight,
+    QueryId,
     Today,
     session_token,
 )
@@ -45,13 +47,25 @@ from muster.web.schemas import (
     CodeRequest,
     CodeSignIn,
     Decision,
+    ErrorRead,
     Health,
     PersonStatus,
     SignInRequest,
     Statistics,
 )
 
-router = APIRouter(prefix="/api/v1")
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorRead, "description": "The body could not be read (not JSON)."},
+    401: {"model": ErrorRead, "description": "Sign in first (or the sign-in was refused)."},
+    403: {"model": ErrorRead, "description": "This role may not do this."},
+    404: {"model": ErrorRead, "description": "No such person, claim, notice or campaign."},
+    409: {
+        "model": ErrorRead,
+        "description": "It cannot be done as things stand; `detail` says why.",
+    },
+    429: {"model": ErrorRead, "description": "Too many sign-in attempts; wait and retry."},
+}
+router = APIRouter(prefix="/api/v1", responses=ERRORS)
 CODE_SENT = "if the national id is in the registry, a code was sent to its contact address"
 
 
@@ -117,13 +131,13 @@ def campaigns(engine: EngineDep) -> list[CampaignRead]:
 
 
 @router.get("/public/campaigns/{campaign_id}/quotas", tags=["public"])
-def quota_table(campaign_id: int, engine: EngineDep) -> QuotaTable:
+def quota_table(campaign_id: Id, engine: EngineDep) -> QuotaTable:
     """The published formula, its inputs and the quotas, to recompute by hand."""
     return quotas.quota_table(engine, campaign_id=campaign_id)
 
 
 @router.get("/public/statistics", tags=["public"])
-def public_statistics(engine: EngineDep, campaign: int | None = None) -> Statistics:
+def public_statistics(engine: EngineDep, campaign: QueryId = None) -> Statistics:
     """Per region: eligible pool, quota, call-ups, releases, burden per 1,000 eligible."""
     return statistics(engine, campaign_id=campaign)
 
@@ -175,7 +189,7 @@ def person_status(
 
 
 @router.get("/campaigns/{campaign_id}/fulfilment", tags=["staff"])
-def fulfilment(campaign_id: int, who: Officers, engine: EngineDep) -> list[FulfilmentRow]:
+def fulfilment(campaign_id: Id, who: Officers, engine: EngineDep) -> list[FulfilmentRow]:
     rows = selection.fulfilment(engine, campaign_id=campaign_id)
     if who.role == "regional_officer":
         rows = [r for r in rows if r.region == who.region_code]
@@ -196,9 +210,7 @@ def claims(
 
 
 @router.post("/claims/{claim_id}/decision", tags=["staff"])
-def decide(
-    claim_id: int, body: Decision, who: Boards, engine: EngineDep, today: Today
-) -> ClaimRead:
+def decide(claim_id: Id, body: Decision, who: Boards, engine: EngineDep, today: Today) -> ClaimRead:
     """A board member decides a pending claim, with written reasons."""
     claim = cases.get_claim(engine, claim_id=claim_id)
     return cases.decide(

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from muster import __version__
 from muster.accounts.service import SignInRefusedError, TooManyAttemptsError
 from muster.config import Settings, get_settings
 from muster.db.engine import get_engine
-from muster.errors import MusterError
+from muster.errors import MusterError, NotFoundError
 from muster.web import api, citizen, public, staff
 from muster.web.deps import SignInNeeded
 from muster.web.pages import render
@@ -85,9 +87,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         where = "/citizen/sign-in" if exc.citizen else "/staff/sign-in"
         return RedirectResponse(f"{where}?next={request.url.path}", status_code=303)
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> Response:
-        return _error(request, exc.status_code, str(exc.detail))
+    routes = [
+        r
+        for router in (api.router, public.router, citizen.router, staff.router)
+        for r in router.routes
+        if isinstance(r, APIRoute)
+    ]
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        response = _error(request, exc.status_code, str(exc.detail))
+        response.headers.update(exc.headers or {})
+        if exc.status_code == 405:
+            path = request.url.path
+            allowed = {m for r in routes if r.path_regex.match(path) for m in (r.methods or ())}
+            response.headers["Allow"] = ", ".join(sorted(allowed))
+        return response
 
     @app.exception_handler(TooManyAttemptsError)
     async def too_many(request: Request, exc: TooManyAttemptsError) -> Response:
@@ -97,9 +112,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def refused(request: Request, exc: SignInRefusedError) -> Response:
         return _error(request, 401, str(exc))
 
+    @app.exception_handler(NotFoundError)
+    async def not_found(request: Request, exc: NotFoundError) -> Response:
+        return _error(request, 404, str(exc))
+
     @app.exception_handler(MusterError)
     async def muster_error(request: Request, exc: MusterError) -> Response:
-        return _error(request, 422, str(exc))
+        # The API: the request was well formed but cannot be done as things stand.
+        return _error(request, 409 if _is_api(request) else 422, str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:

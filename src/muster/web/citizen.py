@@ -22,6 +22,7 @@ from muster.web.deps import (
     COOKIE,
     Citizen,
     EngineDep,
+    Id,
     MaybePrincipal,
     SettingsDep,
     Today,
@@ -120,7 +121,7 @@ def me(request: Request, who: Citizen, engine: EngineDep, today: Today) -> HTMLR
 
 
 @router.get("/me/notices/{number}.pdf")
-def my_notice(number: int, who: Citizen, engine: EngineDep) -> Response:
+def my_notice(number: Id, who: Citizen, engine: EngineDep) -> Response:
     notice = notices.get_notice(engine, number=number)
     if notice.national_id != who.national_id:
         raise HTTPException(404, f"you have no notice {number}")
@@ -196,7 +197,7 @@ async def file_claim(
     return RedirectResponse(f"/me/claims/{claim.id}", 303)
 
 
-def _own_claim(engine: EngineDep, who: Citizen, claim_id: int) -> ClaimRead:
+def _own_claim(engine: EngineDep, who: Citizen, claim_id: Id) -> ClaimRead:
     try:
         claim = cases.get_claim(engine, claim_id=claim_id)
     except MusterError:
@@ -208,14 +209,14 @@ def _own_claim(engine: EngineDep, who: Citizen, claim_id: int) -> ClaimRead:
 
 @router.get("/me/claims/{claim_id}")
 def my_claim(
-    request: Request, claim_id: int, who: Citizen, engine: EngineDep, today: Today
+    request: Request, claim_id: Id, who: Citizen, engine: EngineDep, today: Today
 ) -> HTMLResponse:
     claim = _own_claim(engine, who, claim_id)
     return render(request, "claim.html", who=who, claim=claim, staff=False, error=None)
 
 
 @router.get("/me/claims/{claim_id}/letter")
-def my_letter(claim_id: int, who: Citizen, engine: EngineDep) -> HTMLResponse:
+def my_letter(claim_id: Id, who: Citizen, engine: EngineDep) -> HTMLResponse:
     _own_claim(engine, who, claim_id)
     return HTMLResponse(
         cases.letter(engine, claim_id=claim_id),
@@ -226,7 +227,7 @@ def my_letter(claim_id: int, who: Citizen, engine: EngineDep) -> HTMLResponse:
 @router.post("/me/claims/{claim_id}/appeal")
 def appeal(
     request: Request,
-    claim_id: int,
+    claim_id: Id,
     who: Citizen,
     engine: EngineDep,
     today: Today,

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Query, Request
 from sqlalchemy import Engine
 
 from muster.accounts import service as accounts
@@ -44,6 +44,10 @@ def get_settings(request: Request) -> Settings:
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
+MAX_ID = 2**31 - 1
+# Ids in paths and queries: positive and within the database's integer range.
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 

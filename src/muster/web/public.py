@@ -13,7 +13,7 @@ from muster.notices import service as notices
 from muster.quotas import service as quotas
 from muster.selection import service as selection
 from muster.web.common import statistics
-from muster.web.deps import EngineDep, MaybePrincipal, SettingsDep
+from muster.web.deps import EngineDep, Id, MaybePrincipal, QueryId, SettingsDep
 from muster.web.pages import render
 
 router = APIRouter(include_in_schema=False)
@@ -51,14 +51,14 @@ def campaigns(request: Request, engine: EngineDep, who: MaybePrincipal) -> HTMLR
 
 @router.get("/public/campaigns/{campaign_id}")
 def campaign(
-    request: Request, campaign_id: int, engine: EngineDep, who: MaybePrincipal
+    request: Request, campaign_id: Id, engine: EngineDep, who: MaybePrincipal
 ) -> HTMLResponse:
     table = quotas.quota_table(engine, campaign_id=campaign_id)
     draw = selection.published(engine, campaign_id=campaign_id)
     return render(request, "campaign_public.html", who=who, table=table, draw=draw)
 
 
-def _record(engine: EngineDep, settings: SettingsDep, campaign_id: int) -> Path:
+def _record(engine: EngineDep, settings: SettingsDep, campaign_id: Id) -> Path:
     """The published draw record, written once after the draw into the publish folder."""
     draw = selection.published(engine, campaign_id=campaign_id)
     if draw is None or draw.seed is None:
@@ -70,13 +70,13 @@ def _record(engine: EngineDep, settings: SettingsDep, campaign_id: int) -> Path:
 
 
 @router.get("/public/campaigns/{campaign_id}/record.json")
-def record(campaign_id: int, engine: EngineDep, settings: SettingsDep) -> FileResponse:
+def record(campaign_id: Id, engine: EngineDep, settings: SettingsDep) -> FileResponse:
     path = _record(engine, settings, campaign_id)
     return FileResponse(path, media_type="application/json", filename=path.name)
 
 
 @router.get("/public/campaigns/{campaign_id}/record.order.parquet")
-def order(campaign_id: int, engine: EngineDep, settings: SettingsDep) -> FileResponse:
+def order(campaign_id: Id, engine: EngineDep, settings: SettingsDep) -> FileResponse:
     path = _record(engine, settings, campaign_id)
     order_file = path.with_name(path.stem + ".order.parquet")
     return FileResponse(
@@ -86,7 +86,7 @@ def order(campaign_id: int, engine: EngineDep, settings: SettingsDep) -> FileRes
 
 @router.get("/public/statistics")
 def public_statistics(
-    request: Request, engine: EngineDep, who: MaybePrincipal, campaign: int | None = None
+    request: Request, engine: EngineDep, who: MaybePrincipal, campaign: QueryId = None
 ) -> HTMLResponse:
     return render(
         request, "statistics.html", who=who, stats=statistics(engine, campaign_id=campaign)

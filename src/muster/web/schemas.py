@@ -15,6 +15,12 @@ from muster.selection.schemas import CallUpRead
 Headline = Literal["called_up", "claim_pending", "released", "enlisted", "not_called"]
 
 
+class ErrorRead(BaseModel):
+    """An error the caller can act on."""
+
+    detail: str
+
+
 class Deadline(BaseModel):
     on: date
     what: str

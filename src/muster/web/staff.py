@@ -32,10 +32,12 @@ from muster.web.deps import (
     ClaimReaders,
     EmployerHR,
     EngineDep,
+    Id,
     MaybePrincipal,
     Medical,
     Officers,
     Oversight,
+    QueryId,
     SettingsDep,
     Today,
     check_form_csrf,
@@ -87,7 +89,7 @@ def find(who: CaseReaders, national_id: str) -> RedirectResponse:
 
 @router.get("/staff/dashboard")
 def dashboard(
-    request: Request, who: Officers, engine: EngineDep, today: Today, campaign: int | None = None
+    request: Request, who: Officers, engine: EngineDep, today: Today, campaign: QueryId = None
 ) -> HTMLResponse:
     stats = statistics(engine, campaign_id=campaign)
     if who.role == "regional_officer":
@@ -104,7 +106,7 @@ def dashboard(
 
 @router.get("/staff/regions/{code}")
 def region(
-    request: Request, code: str, who: Officers, engine: EngineDep, campaign: int | None = None
+    request: Request, code: str, who: Officers, engine: EngineDep, campaign: QueryId = None
 ) -> HTMLResponse:
     in_region(who, code)
     campaign = campaign or latest_campaign(engine)
@@ -131,7 +133,7 @@ def person_page(
 
 @router.get("/staff/campaigns/{campaign_id}")
 def campaign_page(
-    request: Request, campaign_id: int, who: Officers, engine: EngineDep
+    request: Request, campaign_id: Id, who: Officers, engine: EngineDep
 ) -> HTMLResponse:
     table = quotas.quota_table(engine, campaign_id=campaign_id)
     draw = selection.published(engine, campaign_id=campaign_id)
@@ -155,7 +157,7 @@ def claims(
 
 
 @router.get("/staff/claims/{claim_id}")
-def claim(request: Request, claim_id: int, who: ClaimReaders, engine: EngineDep) -> HTMLResponse:
+def claim(request: Request, claim_id: Id, who: ClaimReaders, engine: EngineDep) -> HTMLResponse:
     found = cases.get_claim(engine, claim_id=claim_id)
     in_region(who, person.person_region(engine, found.national_id))
     return render(request, "claim.html", who=who, claim=found, staff=True, error=None)
@@ -164,7 +166,7 @@ def claim(request: Request, claim_id: int, who: ClaimReaders, engine: EngineDep)
 @router.post("/staff/claims/{claim_id}/decision")
 def decide(
     request: Request,
-    claim_id: int,
+    claim_id: Id,
     who: Boards,
     engine: EngineDep,
     today: Today,

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import Engine, select
 
 from muster.cases import service as cases
-from muster.errors import MusterError
+from muster.errors import MusterError, NotFoundError
 from muster.notices import service as notices
 from muster.registry.models import Person
 from muster.screening import service as screening
@@ -23,7 +23,7 @@ def person_region(engine: Engine, national_id: str) -> str:
     with engine.connect() as conn:
         region = conn.scalar(select(Person.region_code).where(Person.national_id == national_id))
     if region is None:
-        raise MusterError(f"no person with national id {national_id!r} in the registry")
+        raise NotFoundError(f"no person with national id {national_id!r} in the registry")
     return str(region)
 
 
@@ -35,7 +35,7 @@ def person_status(engine: Engine, *, national_id: str, today: date) -> PersonSta
             )
         ).first()
     if person is None:
-        raise MusterError(f"no person with national id {national_id!r} in the registry")
+        raise NotFoundError(f"no person with national id {national_id!r} in the registry")
     try:
         explanation = screening.explain(engine, national_id=national_id, as_of=today)
     except MusterError:
