@@ -48,7 +48,7 @@ class Notice(Base):
     sequence: Mapped[int] = mapped_column(SmallInteger)
     kind: Mapped[str] = mapped_column(String(6))
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
-    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
     office_code: Mapped[str] = mapped_column(ForeignKey("offices.code"))
     issued_on: Mapped[date] = mapped_column(Date)

@@ -1,4 +1,5 @@
-"""Accounts: staff users, sessions, citizens' one-time codes, the outbox, failed sign-ins.
+"""Accounts: staff users, sessions, citizens' one-time codes, the outbox, failed sign-ins;
+and an index to find a person's notices (a citizen's status page).
 
 Revision ID: 0006_accounts
 Revises: 0005_claims
@@ -15,6 +16,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_index("ix_notices_person_id", "notices", ["person_id"])
     op.create_table(
         "users",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -65,3 +67,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in ("sign_in_failures", "outbox", "one_time_codes", "web_sessions", "users"):
         op.drop_table(table)
+    op.drop_index("ix_notices_person_id", table_name="notices")
