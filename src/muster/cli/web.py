@@ -118,3 +118,40 @@ def outbox(
     """Messages waiting for the mail/SMS gateway (sign-in codes), newest first."""
     for m in accounts.outbox(engine(ctx), national_id=national_id, limit=limit):
         out.print(f"{m.created_at:%Y-%m-%d %H:%M} to {m.national_id} <{m.address}>: {m.body}")
+
+
+DEMO_PASSWORD = "demo-password-1"
+
+
+def demo_accounts(ctx: typer.Context, *, region: str, employer: str | None) -> None:
+    """One staff account per role for the demo (skipped if present), printed with the
+    password, and how a citizen signs in."""
+    eng = engine(ctx)
+    have = {u.username for u in accounts.list_users(eng)}
+    wanted: list[tuple[str, str, str | None, str | None]] = [
+        ("hq", "hq", None, None),
+        (f"officer-{region.lower()}", "regional_officer", region, None),
+        ("medical", "medical_board", None, None),
+        ("appeals", "appeals_board", None, None),
+        ("auditor", "auditor", None, None),
+    ]
+    if employer:
+        wanted.append((f"hr-{employer.lower()}", "employer_hr", None, employer))
+    grid = Table("username", "role", "password", title="Demo accounts", title_justify="left")
+    for username, role, in_region, of_employer in wanted:
+        if username not in have:
+            accounts.add_user(
+                eng,
+                username=username,
+                password=DEMO_PASSWORD,
+                role=role,
+                region=in_region,
+                employer=of_employer,
+                actor=settings(ctx).actor_name(),
+            )
+        grid.add_row(username, role, DEMO_PASSWORD)
+    out.print(grid)
+    out.print(
+        "Citizens sign in at /citizen/sign-in with a national id; the one-time code is in "
+        "`muster outbox --national-id ID` (the demo's stand-in for the SMS gateway)."
+    )
