@@ -188,3 +188,44 @@ def test_dashboard_and_public_charts_draw_from_the_api_without_the_internet(
     expect(page.locator("canvas[data-src]").first).to_have_attribute("data-drawn", "12")
     shot(page, "public-statistics")
     assert outside == []
+
+
+AXE = Path(__file__).parent / "vendor" / "axe-4.14.1.min.js"
+
+
+def _violations(page: Page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa']}))"
+        ".violations.map(v => v.id + ': ' + v.help + ' (' + v.nodes.length + ')')"
+    )
+    return [str(v) for v in found]
+
+
+def test_the_main_pages_pass_an_automated_accessibility_check(
+    site: Site, served: str, browser: Browser
+) -> None:
+    """axe-core (WCAG 2.1 A and AA rules) on the pages citizens and staff use most."""
+    context = browser.new_context(bypass_csp=True)  # only so the checker can be injected
+    page = context.new_page()
+    page.set_content('<html lang="en"><title>t</title><main><input type="text"></main></html>')
+    assert any(v.startswith("label:") for v in _violations(page))  # the checker does check
+    problems: dict[str, list[str]] = {}
+    for path in ("/", "/verify", "/citizen/sign-in", "/public/statistics", "/staff/sign-in"):
+        page.goto(f"{served}{path}")
+        problems[path] = _violations(page)
+    staff_sign_in(page, served, "hq")
+    for path in ("/staff", "/staff/dashboard", "/staff/claims", f"/staff/persons/{site.called}"):
+        page.goto(f"{served}{path}")
+        problems[path] = _violations(page)
+    citizen = browser.new_context(bypass_csp=True).new_page()
+    citizen.goto(f"{served}/citizen/sign-in")
+    citizen.get_by_label("National id").fill(site.called)
+    citizen.get_by_role("button", name="Send me a code").click()
+    problems["/citizen/code"] = _violations(citizen)
+    citizen.get_by_label("One-time code").fill(site.citizen_code(site.called))
+    citizen.get_by_role("button", name="Sign in").click()
+    for path in ("/me", "/me/claims/new"):
+        citizen.goto(f"{served}{path}")
+        problems[path] = _violations(citizen)
+    assert {p: v for p, v in problems.items() if v} == {}

@@ -41,8 +41,9 @@ def render(
     status_code: int = 200,
     **context: Any,
 ) -> HTMLResponse:
-    """Render a page. Pages before sign-in carry a form CSRF token from the ``muster_csrf``
-    cookie (set here when missing); signed-in pages carry the session's token."""
+    """Render a page. Signed-in pages carry the session's CSRF token (``csrf``); the sign-in
+    forms carry ``form_csrf``, the double-submit token of the ``muster_csrf`` cookie (set here
+    when missing)."""
     lang = i18n.pick(
         query=request.query_params.get("lang"),
         cookie=request.cookies.get(LANG_COOKIE),
@@ -55,6 +56,7 @@ def render(
         who=who,
         role_title=ROLE_TITLES.get(who.role, who.role) if who else None,
         csrf=who.csrf if who else form_token,
+        form_csrf=form_token,
         lang=lang,
         languages=i18n.languages(),
         _=t.gettext,
@@ -62,7 +64,7 @@ def render(
         **context,
     )
     response = HTMLResponse(html, status_code=status_code)
-    if who is None and FORM_CSRF_COOKIE not in request.cookies:
+    if FORM_CSRF_COOKIE not in request.cookies:
         response.set_cookie(FORM_CSRF_COOKIE, form_token, httponly=True, samesite="strict")
     if request.query_params.get("lang") in i18n.languages():
         response.set_cookie(LANG_COOKIE, lang, samesite="lax")
