@@ -7,6 +7,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from muster.audit import service as audit
+from muster.audit.schemas import Event
 from muster.cli.common import engine, out, progress_bar, settings
 from muster.cli.decree import _date
 from muster.policy.schemas import Explanation
@@ -119,9 +121,21 @@ def explain(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Why a person may or may not be called: every ground, input and parameter used."""
+    eng = engine(ctx)
     result = screening.explain(
-        engine(ctx), national_id=national_id, decree_id=decree, as_of=_date(as_of, "--as-of")
+        eng, national_id=national_id, decree_id=decree, as_of=_date(as_of, "--as-of")
     )
+    with eng.begin() as conn:  # reading personal data is an audit event too
+        audit.record(
+            conn,
+            Event(
+                actor=settings(ctx).actor_name(),
+                role="cli",
+                action="person.explained",
+                subject=f"person:{national_id}",
+                decree_version=f"{result.decree}@{result.version}",
+            ),
+        )
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
         return

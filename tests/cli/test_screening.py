@@ -1,0 +1,27 @@
+"""``muster explain`` as a user runs it: the decision with its reasons, and the read logged."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from muster.audit import service as audit
+from muster.cli.main import app
+from muster.screening import service as screening
+
+runner = CliRunner()
+
+
+def test_explain_prints_the_grounds_and_logs_the_read(screened_2022: Engine, db_url: str) -> None:
+    nid = screening.sample_person(
+        screened_2022, decree_id="partial-mobilization-2022", decision="eligible"
+    )
+    assert nid is not None
+    result = runner.invoke(
+        app, ["--db", db_url, "explain", nid, "--as-of", "2022-10-10"], env={"MUSTER_ACTOR": "ana"}
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "eligible" in result.stdout
+    event = audit.events(screened_2022, action="person.explained", limit=1)[0]
+    assert event.subject == f"person:{nid}" and event.actor == "ana"
+    assert event.decree_version and event.decree_version.startswith("partial-mobilization-2022@")
