@@ -25,7 +25,7 @@ PG_ADMIN_URL = os.environ.get(
 TABLES = (
     "users, web_sessions, one_time_codes, outbox, sign_in_failures, "
     "claims, examinations, case_notes, delivery_attempts, notices, office_days, training_weeks, "
-    "signing_keys, audit_events, "
+    "signing_keys, audit_checkpoints, audit_keys, audit_events, "
     "call_ups, lottery_regions, lotteries, campaign_regions, campaigns, "
     "decisions, screens, decree_versions, decrees, "
     "person_changes, persons, employers, offices, regions, registry_batches"

@@ -53,3 +53,14 @@ def test_serve_refuses_bad_options_before_starting(tmp_path: Path) -> None:
     assert code == 1 and "is not a date (expected YYYY-MM-DD)" in err
     code, _, err = _run(url, "serve", "--workers", "2")
     assert code == 1 and "need PostgreSQL" in err
+
+
+def test_audit_checkpoint_signs_the_head_and_lists_it(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    code, _, err = _run(url, "audit", "checkpoint")
+    assert code == 1 and "the audit log is empty" in err
+    _run(url, "users", "add", "ana", "--role", "hq", "--password", "long enough password")
+    code, out, err = _run(url, "audit", "checkpoint")
+    assert code == 0 and "Signed event 1" in out, err
+    code, out, _ = _run(url, "audit", "checkpoints", "--json")
+    assert '"seq": 1' in out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from muster.db.base import Base
@@ -36,3 +36,28 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditKey(Base):
+    """An Ed25519 key that signs checkpoints; the public half is published with them."""
+
+    __tablename__ = "audit_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_key: Mapped[str] = mapped_column(String(64))  # hex, raw 32 bytes
+    private_key: Mapped[str] = mapped_column(String(64))  # hex, raw 32 bytes
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class AuditCheckpoint(Base):
+    """A signed statement of the chain's head at one moment: event ``seq`` has hash ``hash``.
+    Published, it lets anyone holding a copy detect a log rewritten after it."""
+
+    __tablename__ = "audit_checkpoints"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    key_id: Mapped[int] = mapped_column(Integer)
+    signature: Mapped[str] = mapped_column(String(128))  # hex Ed25519 signature

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from muster.timestamps import UtcDateTime
 
-Problem = Literal["edited", "deleted", "inserted", "reordered", "head"]
+Problem = Literal["edited", "deleted", "inserted", "reordered", "head", "checkpoint"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,3 +56,14 @@ class ChainReport(BaseModel):
     head_seq: int
     head_hash: str
     problems: list[ChainProblem] = Field(default_factory=list)
+
+
+class CheckpointRead(BaseModel):
+    """A signed head: event ``seq`` had hash ``hash``; the Ed25519 ``signature`` (hex) is over
+    ``muster-audit-checkpoint:{seq}:{hash}:{at as ISO 8601, UTC, no zone}``."""
+
+    seq: int
+    hash: str
+    at: UtcDateTime
+    signature: str
+    public_key: str

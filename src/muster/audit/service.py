@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, Engine, func, select, update
 
+from muster.audit import checkpoints
 from muster.audit.models import AuditEvent, AuditHead
 from muster.audit.schemas import ChainProblem, ChainReport, Event, EventRead
 from muster.db import bulk
@@ -89,6 +90,8 @@ def record_many(conn: Connection, events: Sequence[Event]) -> list[int]:
         prev = digest
     bulk.insert(conn, "audit_events", pl.DataFrame(rows, schema=_SCHEMA))
     conn.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev))
+    if checkpoints.due(int(head.seq), seq):
+        checkpoints.sign_head(conn, seq=seq, digest=prev)
     return [r["seq"] for r in rows]
 
 
@@ -251,6 +254,7 @@ def verify(engine: Engine) -> ChainReport:
                     "links to another one): inserted in its place",
                 )
             )
+    problems.extend(checkpoints.check(engine))
     problems.sort(key=lambda p: p.seq)
     return ChainReport(
         ok=not problems,

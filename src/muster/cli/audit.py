@@ -10,9 +10,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from muster.audit import checkpoints
 from muster.audit import service as audit_log
 from muster.cli.common import engine, err, out, report_input_error
-from muster.errors import InputFileError
+from muster.errors import InputFileError, MusterError
 from muster.selection.schemas import LotteryAudit
 
 app = typer.Typer(
@@ -20,6 +21,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 MAX_GROUPS_SHOWN = 40
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 GROUP_BY = ("auto", "month", "decile", "value")
 KEY_KINDS = ("auto", "date", "number", "category")
 
@@ -222,5 +224,43 @@ def log(
             r.action,
             r.subject,
             escape(r.reason or ""),
+        )
+    out.print(grid)
+
+
+@app.command()
+def checkpoint(ctx: typer.Context, as_json: AsJson = False) -> None:
+    """Sign the chain's head now (Ed25519). Checkpoints are also signed automatically every
+    1,000 events; publish them so a rewritten log can be proven rewritten."""
+    signed = checkpoints.checkpoint(engine(ctx))
+    if signed is None:
+        raise MusterError("the audit log is empty; there is no head to sign yet")
+    if as_json:
+        typer.echo(signed.model_dump_json(indent=2))
+        return
+    out.print(
+        f"Signed event {signed.seq} ({signed.hash[:16]}…) at {signed.at:%Y-%m-%d %H:%M:%S} UTC."
+    )
+
+
+@app.command("checkpoints")
+def list_checkpoints(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 20,
+    as_json: AsJson = False,
+) -> None:
+    """The signed checkpoints with their public key, to keep outside the system."""
+    found = checkpoints.checkpoints(engine(ctx), limit=limit)
+    if as_json:
+        typer.echo(json.dumps([c.model_dump(mode="json") for c in found], indent=2))
+        return
+    grid = Table("event", "hash", "signed at (UTC)", "signature", "good")
+    for c in found:
+        grid.add_row(
+            str(c.seq),
+            c.hash[:16] + "…",
+            f"{c.at:%Y-%m-%d %H:%M:%S}",
+            c.signature[:16] + "…",
+            "yes" if checkpoints.valid(c) else "[red]NO[/]",
         )
     out.print(grid)

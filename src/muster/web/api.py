@@ -12,8 +12,9 @@ from fastapi import APIRouter, HTTPException, Query, Request
 
 from muster.accounts import service as accounts
 from muster.accounts.schemas import SessionRead, UserRead
+from muster.audit import checkpoints
 from muster.audit import service as audit
-from muster.audit.schemas import ChainReport, EventRead
+from muster.audit.schemas import ChainReport, CheckpointRead, EventRead
 from muster.cases import service as cases
 from muster.cases.schemas import ClaimRead
 from muster.db.engine import current_revision
@@ -146,6 +147,14 @@ def public_statistics(engine: EngineDep, campaign: QueryId = None) -> Statistics
 def decrees(engine: EngineDep, today: Today) -> list[DecreeVersionRead]:
     """Every loaded decree version and which is in force today."""
     return screening.list_versions(engine, today=today)
+
+
+@router.get("/public/audit/checkpoints", tags=["public"])
+def audit_checkpoints(
+    engine: EngineDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> list[CheckpointRead]:
+    """The signed heads of the audit chain with their public key, for anyone to keep."""
+    return checkpoints.checkpoints(engine, limit=limit)
 
 
 @router.get("/me/status", tags=["citizen"])
