@@ -151,3 +151,20 @@ def test_a_second_language_switches_the_pages(site: Site) -> None:
     assert "Перевірити свій статус" in html
     assert site.client.cookies.get("muster_lang") == "uk"
     assert "Check your status" in site.client.get("/?lang=en").text
+
+
+def test_decree_pages_show_the_difference_and_the_impact_of_an_amendment(site: Site) -> None:
+    old, new = "partial-mobilization-2022@1", "partial-mobilization-2022@2"
+    html = site.client.get(
+        "/staff/decrees", params={"old": old, "new": new}, headers=site.bearer("hq")
+    ).text
+    assert "accredited-it" in html and "Compute the impact" in html
+    html = site.client.get(
+        "/staff/decrees",
+        params={"old": old, "new": new, "impact": "true"},
+        headers=site.bearer("auditor"),
+    ).text
+    found = re.search(r'id="impact">([\d,]+) of ([\d,]+) persons', html)
+    assert found and int(found.group(2).replace(",", "")) == 3_000
+    assert int(found.group(1).replace(",", "")) > 0
+    assert "eligible → exempt" in html

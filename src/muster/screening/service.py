@@ -328,6 +328,23 @@ def impact(
         before: policy.Version | None = stored_decree(engine, new_decree.id).in_force(as_of)
     except MusterError:
         before = None
+    return _impact(engine, before, after, as_of, progress)
+
+
+def impact_between(
+    engine: Engine, old: str, new: str, *, as_of: date, progress: Progress = quiet
+) -> ImpactResult:
+    """Between two loaded versions (``decree@N``): who decides differently on the as-of date."""
+    return _impact(engine, version_ref(engine, old), version_ref(engine, new), as_of, progress)
+
+
+def _impact(
+    engine: Engine,
+    before: policy.Version | None,
+    after: policy.Version,
+    as_of: date,
+    progress: Progress,
+) -> ImpactResult:
     transitions: Counter[str] = Counter()
     regions: Counter[str] = Counter()
     grounds: Counter[str] = Counter()
@@ -359,7 +376,7 @@ def impact(
         persons += frame.height
         progress("impact", persons, total)
     return ImpactResult(
-        decree=new_decree.id,
+        decree=after.decree,
         before=before.ref if before else "nothing loaded",
         after=after.ref,
         as_of=as_of,
@@ -380,6 +397,7 @@ __all__ = [
     "explain",
     "forget_decisions",
     "impact",
+    "impact_between",
     "latest_screen",
     "list_versions",
     "load_decree",

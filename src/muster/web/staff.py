@@ -200,11 +200,25 @@ def decrees(
     today: Today,
     old: str | None = None,
     new: str | None = None,
+    impact: bool = False,
 ) -> HTMLResponse:
+    """Versions, the difference between two, and on request their impact on the registry
+    today (every person decided under both: a full pass over the registry)."""
     versions = screening.list_versions(engine, today=today)
     changes = screening.diff_versions(engine, old, new) if old and new else None
+    effect = (
+        screening.impact_between(engine, old, new, as_of=today) if old and new and impact else None
+    )
     return render(
-        request, "decrees.html", who=who, versions=versions, changes=changes, old=old, new=new
+        request,
+        "decrees.html",
+        who=who,
+        versions=versions,
+        changes=changes,
+        old=old,
+        new=new,
+        effect=effect,
+        today=today,
     )
 
 
