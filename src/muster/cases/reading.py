@@ -10,6 +10,7 @@ from muster.cases import letters
 from muster.cases.grounds import TOP_TIER, board_of
 from muster.cases.models import Claim
 from muster.cases.schemas import ClaimRead
+from muster.db.engine import connected
 from muster.errors import NotFoundError
 from muster.registry.models import Person
 from muster.screening import service as screening
@@ -17,7 +18,7 @@ from muster.selection.models import CallUp
 
 
 def list_claims(
-    engine: Engine,
+    engine: Engine | Connection,
     *,
     ids: list[int] | None = None,
     status: str | None = None,
@@ -38,7 +39,7 @@ def list_claims(
         query = query.where(Person.national_id == national_id)
     if campaign_id is not None:
         query = query.where(Claim.campaign_id == campaign_id)
-    with engine.connect() as conn:
+    with connected(engine) as conn:
         return [
             ClaimRead(
                 id=c.id,

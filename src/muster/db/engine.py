@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -76,13 +78,26 @@ def get_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
     elif parsed.get_backend_name() == "postgresql":
-        engine = create_engine(url, pool_pre_ping=True)
+        # The web app runs its routes in a thread pool of 40: with SQLAlchemy's default pool
+        # of 5, most requests under load opened and closed a connection of their own.
+        engine = create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=20)
     else:
         raise MusterError(
             f"database {parsed.get_backend_name()!r} is not supported (use sqlite or postgresql)"
         )
     migrate(engine)
     return engine
+
+
+@contextmanager
+def connected(bind: Engine | Connection) -> Iterator[Connection]:
+    """A connection to read with: the caller's own (so several reads share one checkout and
+    one transaction), or a new one from the engine, closed afterwards."""
+    if isinstance(bind, Connection):
+        yield bind
+    else:
+        with bind.connect() as conn:
+            yield conn
 
 
 def alembic_config(engine: Engine) -> Config:

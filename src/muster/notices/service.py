@@ -8,8 +8,9 @@ from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Connection, Engine, delete, func, select
 
+from muster.db.engine import connected
 from muster.errors import MusterError, NotFoundError
 from muster.notices import codes
 from muster.notices.booking import booked_days, offices_of
@@ -70,7 +71,7 @@ def _read(n: Any, national_id: str) -> NoticeRead:
 
 
 def list_notices(
-    engine: Engine,
+    engine: Engine | Connection,
     *,
     campaign_id: int | None = None,
     call_up: int | None = None,
@@ -93,7 +94,7 @@ def list_notices(
     query = query.order_by(Notice.number)
     if limit is not None:
         query = query.limit(limit)
-    with engine.connect() as conn:
+    with connected(engine) as conn:
         return [_read(n, n.national_id) for n in conn.execute(query)]
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, Engine, text
 
+from muster.db.engine import connected
 from muster.errors import MusterError
 from muster.registry.schemas import PERSON_COLUMNS, ColumnSpec
 from muster.vocabulary import ACCREDITATIONS, SECTORS
@@ -145,7 +146,7 @@ def _page(raw: Any, query: str, specs: Sequence[ColumnSpec], *, sqlite: bool) ->
 
 
 def person_record(
-    engine: Engine, *, national_id: str, columns: Sequence[str]
+    engine: Engine | Connection, *, national_id: str, columns: Sequence[str]
 ) -> dict[str, Any] | None:
     """One person's fields (their employer's too) as typed Python values, or None."""
     select, specs = _select(columns)
@@ -153,7 +154,7 @@ def person_record(
         f"SELECT p.id, {', '.join(select)} FROM persons p "
         "LEFT JOIN employers e ON e.code = p.employer_id WHERE p.national_id = :n"
     )
-    with engine.connect() as conn:
+    with connected(engine) as conn:
         row = conn.execute(query, {"n": national_id}).first()
     if row is None:
         return None

@@ -13,14 +13,14 @@ import json
 import time
 from collections import Counter, defaultdict
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import Engine, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 
 from muster.db import bulk
 from muster.db.clock import Progress, now, quiet
+from muster.db.engine import connected
 from muster.errors import MusterError, NotFoundError
 from muster.policy import decree as policy
 from muster.policy.diff import Change, diff
@@ -125,20 +125,30 @@ def load_decree(
     )
 
 
-def stored_decree(engine: Engine, decree_id: str | None = None) -> policy.Decree:
+def stored_decree(engine: Engine | Connection, decree_id: str | None = None) -> policy.Decree:
     """A stored decree, parsed; with no id, the only one stored."""
-    with engine.connect() as conn:
+    sha256: str | None
+    with connected(engine) as conn:
         if decree_id is None:
-            ids = [r[0] for r in conn.execute(select(DecreeRecord.id).order_by(DecreeRecord.id))]
-            if len(ids) != 1:
+            rows = conn.execute(
+                select(DecreeRecord.id, DecreeRecord.sha256).order_by(DecreeRecord.id)
+            ).all()
+            if len(rows) != 1:
                 raise MusterError(
                     "no decree is loaded; load one with `muster decree load FILE`"
-                    if not ids
+                    if not rows
                     else "several decrees are loaded ("
-                    + ", ".join(ids)
+                    + ", ".join(r[0] for r in rows)
                     + "); name one with --decree"
                 )
-            decree_id = ids[0]
+            decree_id, sha256 = rows[0]
+        else:
+            sha256 = conn.scalar(select(DecreeRecord.sha256).where(DecreeRecord.id == decree_id))
+        if sha256 is None:
+            raise NotFoundError(f"no decree {decree_id!r} is loaded; see `muster decree list`")
+        parsed = _PARSED.get((decree_id, sha256))
+        if parsed is not None:
+            return parsed
         row = conn.execute(
             select(DecreeRecord.text, DecreeRecord.sha256).where(DecreeRecord.id == decree_id)
         ).first()
@@ -147,12 +157,18 @@ def stored_decree(engine: Engine, decree_id: str | None = None) -> policy.Decree
     return _parsed(decree_id, row[1], row[0])
 
 
-@lru_cache(maxsize=32)
+# Parsed decrees by id and content hash: a look-up reads the hash, not the whole text.
+_PARSED: dict[tuple[str, str], policy.Decree] = {}
+
+
 def _parsed(decree_id: str, sha256: str, text: str) -> policy.Decree:
     """Parse a stored decree once per content (explanations are asked for one by one)."""
     decree, problems = policy.check_text(text, f"{decree_id} (stored, {sha256[:12]})")
     if decree is None:
         raise MusterError("; ".join(map(str, problems)))
+    if len(_PARSED) >= 32:
+        _PARSED.clear()
+    _PARSED[(decree_id, sha256)] = decree
     return decree
 
 
@@ -177,7 +193,7 @@ def list_versions(engine: Engine, *, today: date | None = None) -> list[DecreeVe
     ]
 
 
-def version_ref(engine: Engine, ref: str) -> policy.Version:
+def version_ref(engine: Engine | Connection, ref: str) -> policy.Version:
     """A stored decree version by reference, ``decree@N``."""
     decree_id, _, number = ref.partition("@")
     if not number.isdigit():
@@ -306,12 +322,17 @@ def screen(
 
 
 def explain(
-    engine: Engine, *, national_id: str, decree_id: str | None = None, as_of: date | None = None
+    engine: Engine | Connection,
+    *,
+    national_id: str,
+    decree_id: str | None = None,
+    as_of: date | None = None,
 ) -> Explanation:
     """One person's decision under the decree in force on the as-of date, with every reason."""
-    decree = stored_decree(engine, decree_id)
+    with connected(engine) as conn:
+        decree = stored_decree(conn, decree_id)
+        person = reading.person_record(conn, national_id=national_id, columns=COLUMNS)
     as_of = as_of or date.today()
-    person = reading.person_record(engine, national_id=national_id, columns=COLUMNS)
     if person is None:
         raise NotFoundError(f"no person with national id {national_id!r} in the registry")
     return explain_one(decree.in_force(as_of), person, as_of)

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, Row, func, insert, select, update
 from muster.audit import service as audit
 from muster.audit.schemas import Event
 from muster.db.clock import now
+from muster.db.engine import connected
 from muster.errors import MusterError, NotFoundError
 from muster.quotas import service as quotas
 from muster.registry.models import Person
@@ -294,7 +295,7 @@ def get_callup(engine: Engine, *, callup_id: int) -> CallUpRead:
 
 
 def list_callups(
-    engine: Engine,
+    engine: Engine | Connection,
     *,
     campaign_id: int | None = None,
     ids: list[int] | None = None,
@@ -320,7 +321,7 @@ def list_callups(
         query = query.where(Person.national_id == national_id)
     if limit is not None:
         query = query.limit(limit)
-    with engine.connect() as conn:
+    with connected(engine) as conn:
         return [
             CallUpRead(
                 id=c.id,

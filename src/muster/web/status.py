@@ -28,21 +28,29 @@ def person_region(engine: Engine, national_id: str) -> str:
 
 
 def person_status(engine: Engine, *, national_id: str, today: date) -> PersonStatus:
+    # One connection for every read: a single pool checkout and transaction, not one each.
     with engine.connect() as conn:
         person = conn.execute(
             select(Person.given_name, Person.family_name, Person.region_code).where(
                 Person.national_id == national_id
             )
         ).first()
-    if person is None:
-        raise NotFoundError(f"no person with national id {national_id!r} in the registry")
-    try:
-        explanation = screening.explain(engine, national_id=national_id, as_of=today)
-    except MusterError:
-        explanation = None
-    callups = selection.list_callups(engine, national_id=national_id)
-    sent = notices.list_notices(engine, national_id=national_id)
-    claims = cases.list_claims(engine, national_id=national_id)
+        if person is None:
+            raise NotFoundError(f"no person with national id {national_id!r} in the registry")
+        try:
+            explanation = screening.explain(conn, national_id=national_id, as_of=today)
+        except MusterError:
+            explanation = None
+        callups = selection.list_callups(conn, national_id=national_id)
+        sent = notices.list_notices(conn, national_id=national_id)
+        claims = cases.list_claims(conn, national_id=national_id)
+        appeal_days = {
+            c.decree_version: screening.version_ref(
+                conn, c.decree_version
+            ).campaign.claims.appeal_days
+            for c in claims
+            if c.status == "rejected" and c.decided_on and c.tier < cases.TOP_TIER
+        }
     latest = callups[-1] if callups else None
     reason: str | None = None
     if latest is None:
@@ -71,8 +79,7 @@ def person_status(engine: Engine, *, national_id: str, today: date) -> PersonSta
         if c.status == "pending":
             deadlines.append(Deadline(on=c.due_on, what=f"The {c.board} decides claim {c.id}"))
         elif c.status == "rejected" and c.decided_on and c.tier < cases.TOP_TIER:
-            days = screening.version_ref(engine, c.decree_version).campaign.claims.appeal_days
-            by = c.decided_on + timedelta(days=days)
+            by = c.decided_on + timedelta(days=appeal_days[c.decree_version])
             if by >= today:
                 deadlines.append(Deadline(on=by, what=f"Last day to appeal claim {c.id}"))
     return PersonStatus(
