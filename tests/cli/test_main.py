@@ -130,8 +130,11 @@ def test_demo_generates_and_prints_stats(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "Persons by fitness" in proc.stdout
-    assert "Screened 500 persons against partial-mobilization-2022@4 as of 2022-10-10" in (
+    assert "Screened 500 persons against partial-mobilization-2022@1 as of 2022-09-21" in (
         proc.stdout
     )
     assert "may be called up (eligible)" in proc.stdout
-    assert "Done: 500 persons screened" in proc.stdout
+    assert "The campaign day by day" in proc.stdout
+    assert "Simulated against the opaque baseline" in proc.stdout
+    assert (tmp_path / "demo-out" / "report.html").is_file()
+    assert "500 persons in sqlite" in proc.stdout

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -15,22 +14,20 @@ from muster.cli import (
     claims,
     corrections,
     decree,
+    demo,
     employers,
     jobs,
     notices,
     registry,
     report,
     screening,
+    simulate,
     web,
 )
-from muster.cli.common import engine, err, out, settings
+from muster.cli.common import engine, err, out
 from muster.config import get_settings
 from muster.db.engine import current_revision
 from muster.errors import MusterError
-from muster.notices import service as notices_service
-from muster.quotas import service as quotas_service
-from muster.registry import service as registry_service
-from muster.screening import service as screening_service
 
 
 class MusterGroup(TyperGroup):
@@ -43,10 +40,6 @@ class MusterGroup(TyperGroup):
             err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
             raise typer.Exit(1) from None
 
-
-SAMPLE_DECREE = Path(__file__).resolve().parents[3] / "decrees" / "partial-mobilization-2022.yaml"
-DEMO_AS_OF = "2022-10-10"
-DEMO_ISSUE_DAY = "2022-10-11"
 
 app = typer.Typer(
     cls=MusterGroup,
@@ -73,6 +66,8 @@ app.command()(jobs.worker)
 app.command()(web.serve)
 app.command()(web.outbox)
 app.add_typer(web.users_app, name="users")
+app.command()(simulate.simulate)
+app.command()(demo.demo)
 
 
 @app.callback()
@@ -95,64 +90,6 @@ def init(ctx: typer.Context) -> None:
     """Create the database or bring its schema up to date (any command also does this)."""
     eng = engine(ctx)
     out.print(f"Database {eng.url.render_as_string()} is at schema {current_revision(eng)}.")
-
-
-@app.command()
-def demo(
-    ctx: typer.Context,
-    persons: Annotated[int, typer.Option(help="Size of the synthetic registry.")] = 200_000,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
-) -> None:
-    """The main job on the embedded database: a synthetic registry screened against the 2022
-    decree and its amendments, with one decision explained."""
-    registry.generate(
-        ctx, persons=persons, seed=seed, regions=85, reference_date="2022-09-21", replace=True
-    )
-    registry.stats(ctx, as_json=False)
-    eng = engine(ctx)
-    if not SAMPLE_DECREE.is_file():
-        raise MusterError(
-            f"the sample decree {SAMPLE_DECREE} is missing; run the demo from a "
-            "checkout of the repository (pip install -e .)"
-        )
-    decree = screening_service.load_decree(eng, SAMPLE_DECREE, actor=settings(ctx).actor_name())
-    out.print(f"Loaded decree {decree.decree} (versions 1-5) from {SAMPLE_DECREE}.")
-    screening.screen(ctx, decree=decree.decree, as_of=DEMO_AS_OF, changed_only=False, as_json=False)
-    sample = screening_service.sample_person(eng, decree_id=decree.decree, decision="eligible")
-    if sample:
-        screening.explain(
-            ctx, national_id=sample, decree=decree.decree, as_of=DEMO_AS_OF, as_json=False
-        )
-    pool = sum(screening_service.pool_by_region(eng, decree_id=decree.decree).values())
-    target = max(1, min(300_000, pool // 10))
-    out.print(f"\nA campaign for {target:,} call-ups (a tenth of the eligible pool):")
-    campaign.open_(ctx, decree=decree.decree, target=target, method=None, days=None, as_json=False)
-    opened = quotas_service.list_campaigns(eng)[-1].id
-    campaign.commit(ctx, campaign=opened, as_json=False)
-    record = Path("demo-out") / f"draw-campaign-{opened}.json"
-    campaign.draw(ctx, campaign=opened, record=record, as_json=False)
-    campaign.verify(record=record, as_json=False)
-    out.print("\nThe first day's notices, each person re-decided on the day:")
-    notices.issue(
-        ctx,
-        campaign=opened,
-        day=DEMO_ISSUE_DAY,
-        region=None,
-        limit=None,
-        override=None,
-        as_json=False,
-    )
-    first = notices_service.list_notices(eng, campaign_id=opened, limit=1)
-    if first:
-        notices.verify(ctx, code=first[0].code, report_date=None, national_id=None, as_json=False)
-    count = registry_service.count_persons(eng)
-    out.print(
-        f"Done: {count:,} persons screened into {eng.url.render_as_string()}, campaign "
-        f"{opened} drawn, its first notices issued. Next: `muster explain NATIONAL_ID --as-of "
-        f"{DEMO_AS_OF}`, `muster notices backlog --campaign {opened} --day {DEMO_ISSUE_DAY}`, "
-        f"`muster campaign fulfilment {opened}`, `muster decree diff "
-        "partial-mobilization-2022@1 partial-mobilization-2022@4`."
-    )
 
 
 def run() -> None:

@@ -47,6 +47,7 @@ from muster.selection.record import published, write_record
 from muster.selection.schemas import (
     CommitRead,
     DrawRead,
+    LotteryAudit,
 )
 
 IDS = npt.NDArray[np.int64]
@@ -337,6 +338,28 @@ def _audit(
     }
 
 
+def pools(engine: Engine, *, campaign_id: int) -> dict[str, IDS]:
+    """Each region's pool as the lottery froze it at commit: person ids, sorted (empty before
+    the commitment)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(LotteryRegion.region_code, LotteryRegion.members).where(
+                LotteryRegion.campaign_id == campaign_id
+            )
+        ).all()
+    return {str(region): _unpack_members(blob) for region, blob in rows}
+
+
+def draw_audits(engine: Engine, *, campaign_id: int) -> dict[str, LotteryAudit]:
+    """The randomness audits stored with a campaign's draw, by key (birth date, region); empty
+    before the draw."""
+    with engine.connect() as conn:
+        stored = conn.scalar(select(Lottery.audit).where(Lottery.campaign_id == campaign_id))
+    if not stored:
+        return {}
+    return {key: LotteryAudit.model_validate(a) for key, a in json.loads(stored).items()}
+
+
 def forget_campaigns(engine: Engine) -> None:
     """Drop every campaign with its lottery and call-ups (before the registry they select
     from is replaced)."""
@@ -349,11 +372,13 @@ __all__ = [
     "RELEASE_FOR",
     "commit",
     "draw",
+    "draw_audits",
     "forget_campaigns",
     "fulfilment",
     "get_callup",
     "list_callups",
     "move",
+    "pools",
     "published",
     "select_next",
     "top_up",

@@ -1,0 +1,1 @@
+"""Oversight: fairness and error analytics, reports with plots, the campaign simulator."""
