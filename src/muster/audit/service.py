@@ -15,7 +15,7 @@ from hashlib import sha256
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from muster.audit import checkpoints
 from muster.audit.models import AuditEvent, AuditHead
@@ -35,6 +35,7 @@ _SCHEMA: dict[str, Any] = {
     "hash": pl.String,
 }
 _PAGE = 20_000
+_BULK = 200  # from this many events a batch goes through the bulk write path
 
 
 def _dump(value: Any) -> str | None:
@@ -88,7 +89,10 @@ def record_many(conn: Connection, events: Sequence[Event]) -> list[int]:
         digest = _digest(seq, at, row, prev)
         rows.append({**row, "seq": seq, "at": at, "prev_hash": prev, "hash": digest})
         prev = digest
-    bulk.insert(conn, "audit_events", pl.DataFrame(rows, schema=_SCHEMA))
+    if len(rows) < _BULK:
+        conn.execute(insert(AuditEvent), rows)
+    else:
+        bulk.insert(conn, "audit_events", pl.DataFrame(rows, schema=_SCHEMA))
     conn.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev))
     if checkpoints.due(int(head.seq), seq):
         checkpoints.sign_head(conn, seq=seq, digest=prev)

@@ -148,7 +148,7 @@ def issue(
             "it (close the campaign with `muster campaign close`)"
         )
     rules = version.campaign.notices
-    offices = registry.list_offices(engine)
+    offices = registry.list_offices(engine, region=region)
     names = registry.region_names(engine)
     regions = [region] if region else sorted(names)
     if region and region not in names:

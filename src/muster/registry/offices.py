@@ -26,10 +26,13 @@ def region_names(engine: Engine) -> dict[str, str]:
         return {str(c): str(n) for c, n in conn.execute(text("SELECT code, name FROM regions"))}
 
 
-def list_offices(engine: Engine) -> list[OfficeRead]:
-    """Every office with its daily capacities, by code."""
+def list_offices(engine: Engine, *, region: str | None = None) -> list[OfficeRead]:
+    """Every office (or one region's) with its daily capacities, by code."""
+    query = select(Office).order_by(Office.code)
+    if region is not None:
+        query = query.where(Office.region_code == region)
     with engine.connect() as conn:
-        rows = conn.execute(select(Office).order_by(Office.code)).all()
+        rows = conn.execute(query).all()
     return [
         OfficeRead(
             code=r.code,
