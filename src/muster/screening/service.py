@@ -19,7 +19,6 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Engine, delete, func, insert, select, text, update
 
-from muster.db import bulk
 from muster.db.clock import Progress, now, quiet
 from muster.errors import MusterError
 from muster.policy import decree as policy
@@ -33,9 +32,12 @@ from muster.screening.decisions import (
     decide_now,
     decided_frames,
     eligible_ids,
+    explain_now,
     latest_screen,
     pool_by_region,
+    redecide,
     sample_person,
+    store,
 )
 from muster.screening.models import Decision, DecreeRecord, DecreeVersionRecord, Screen
 from muster.screening.schemas import (
@@ -268,20 +270,13 @@ def screen(
                 how="horizontal",
             )
             _count(counts, out)
-            bulk.insert(
+            store(
                 conn,
-                "decisions",
-                out.select(
-                    pl.lit(decree.id).alias("decree_id"),
-                    pl.col("id").alias("person_id"),
-                    pl.lit(version.number).alias("version"),
-                    pl.lit(as_of).alias("as_of"),
-                    "decision",
-                    "until",
-                    "ground",
-                    "grounds",
-                    pl.lit(screen_id).alias("screen_id"),
-                ),
+                out.rename({"id": "person_id"}),
+                decree_id=decree.id,
+                version=version.number,
+                as_of=as_of,
+                screen_id=screen_id,
             )
             done += frame.height
             progress("screen", done, total)
@@ -378,12 +373,14 @@ __all__ = [
     "diff_versions",
     "eligible_ids",
     "explain",
+    "explain_now",
     "forget_decisions",
     "impact",
     "latest_screen",
     "list_versions",
     "load_decree",
     "pool_by_region",
+    "redecide",
     "sample_person",
     "screen",
     "stored_decree",
