@@ -111,13 +111,22 @@ def staged_frames(
     conn: Connection, *, table: str, columns: Sequence[str], chunk: int = CHUNK
 ) -> Iterator[pl.DataFrame]:
     """The persons whose ids a higher domain staged in ``table`` (column ``person_id``; trusted
-    text), with the given fields, in id order, chunked, read in the caller's transaction."""
+    text), with the given fields, in id order, chunked, read in the caller's transaction.
+
+    Pages are ranges of ids, bounded on both tables, so each reads only its part of the
+    registry whatever the planner thinks of the staged table's size."""
     select, specs = _select(columns)
-    base = (
-        f"SELECT p.id, {', '.join(select)} FROM {table} s JOIN persons p ON p.id = s.person_id "
-        "LEFT JOIN employers e ON e.code = p.employer_id WHERE s.person_id > {last}"
-    )
-    yield from _pages(conn, base, "s.person_id", specs, chunk)
+    ids = [int(r[0]) for r in conn.execute(text(f"SELECT person_id FROM {table} ORDER BY 1"))]
+    raw: Any = conn.connection.driver_connection
+    for start in range(0, len(ids), chunk):
+        low, high = ids[start], ids[min(start + chunk, len(ids)) - 1]
+        page = (
+            f"SELECT p.id, {', '.join(select)} FROM {table} s JOIN persons p ON p.id = s.person_id "
+            "LEFT JOIN employers e ON e.code = p.employer_id "
+            f"WHERE s.person_id BETWEEN {low} AND {high} AND p.id BETWEEN {low} AND {high} "
+            "ORDER BY p.id"
+        )
+        yield _page(raw, page, specs, sqlite=conn.dialect.name == "sqlite")
 
 
 def _pages(
