@@ -8,8 +8,10 @@ untimed), side by side on one database:
    decisions replaced. The yardstick.
 2. **amendment**: ``screening.screen(changed_only=True)`` as of 2022-09-24 (version 3 in
    force: the 2022-09-23 IT / finance / media exemptions and the 2022-09-24 student deferral),
-   the very call ``cases.corrections.run`` makes for each decree before it releases call-ups.
-   Reported: persons re-decided and persons whose decision changed.
+   the very call ``cases.corrections.run`` makes for each decree before it releases call-ups:
+   only the persons the changed rules and the two days can move are decided again, everyone
+   else's decision is carried over (``screening/carry.py``). Reported: persons re-decided and
+   persons whose decision changed.
 3. **registry correction**: every second person (``id % 2 = 0``, half the registry) corrected
    in one new registry batch (``months_served + 1``, ``batch_id`` and ``updated_at`` set: a
    direct SQL UPDATE, timed apart as "correction write"), then

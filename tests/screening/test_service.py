@@ -138,8 +138,18 @@ def test_changed_only_rescreens_corrected_persons(screened: Engine, tmp_path: Pa
         assert conn.scalar(select(func.count()).select_from(Decision)) == 3_000
 
 
-def test_changed_only_falls_back_to_full_screen_on_a_new_date(screened: Engine) -> None:
+def test_changed_only_on_a_new_date_decides_again_only_whom_the_date_can_move(
+    screened: Engine,
+) -> None:
     result = screening.screen(screened, as_of=date(2022, 11, 1), changed_only=True, actor="t")
+    assert result.incremental and 0 < result.persons < 1_000
+    with screened.connect() as conn:
+        stamps = conn.execute(select(Decision.version, Decision.as_of).distinct()).all()
+    assert [tuple(s) for s in stamps] == [(5, date(2022, 11, 1))]
+
+
+def test_changed_only_falls_back_to_full_screen_a_season_later(screened: Engine) -> None:
+    result = screening.screen(screened, as_of=date(2023, 3, 1), changed_only=True, actor="t")
     assert not result.incremental and result.persons == 3_000
 
 

@@ -2,8 +2,8 @@
 touches, and every active call-up whose person is now excluded is released with the decree's
 reason and replaced from the lottery order (DESIGN.md, principle 4).
 
-A run re-screens each decree with an open or winding-down campaign (only the persons changed
-since the last screen when the version in force is the one that screen used, else everyone),
+A run re-screens each decree with an open or winding-down campaign incrementally (only the
+persons a registry change, a new version or the new date can move; ``screening.screens``),
 then re-decides each active call-up's person on the registry as it stands under the version
 in force on the as-of date. Anyone not eligible is released — ``wrongful`` (criteria not met),
 ``exempt`` or ``deferred`` — with the decisive ground and its legal reference, and the reason

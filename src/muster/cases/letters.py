@@ -31,6 +31,8 @@ def render(claim: ClaimRead, *, appeal_days: int, next_board: str | None) -> str
         outcome = f"Your claim was {verdict} on {claim.decided_on}, {how}."
         if claim.status == "upheld":
             appeal = "<p>Your call-up is released. You need do nothing more.</p>"
+            if claim.kind == "deferral":
+                appeal += "\n<p>" + escape(_deferral(claim)) + "</p>"
         elif next_board is None:
             appeal = "<p>This was the last board; no further appeal is open.</p>"
         else:
@@ -52,4 +54,18 @@ def render(claim: ClaimRead, *, appeal_days: int, next_board: str | None) -> str
         + (f"<p>Legal reference: {escape(claim.reference)}</p>\n" if claim.reference else "")
         + appeal
         + "\n</body></html>\n"
+    )
+
+
+def _deferral(claim: ClaimRead) -> str:
+    if claim.deferral_ended_on is not None:
+        return (
+            f"Your deferral ended on {claim.deferral_ended_on}: its ground no longer held on "
+            "the registry. You may file a new claim if it still applies to you."
+        )
+    if claim.deferred_until is None:
+        return "Your deferral lasts until it is reviewed."
+    return (
+        f"Your deferral lasts until {claim.deferred_until}. It renews by itself if the "
+        "registry still shows its ground then; otherwise it ends and you may be called again."
     )

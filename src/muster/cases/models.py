@@ -40,3 +40,7 @@ class Claim(Base):
     reference: Mapped[str | None] = mapped_column(Text)
     automatic: Mapped[bool] = mapped_column(Boolean, default=False)
     appeal_of: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
+    # An upheld deferral claim: until when the person is deferred (None: until reviewed), and
+    # the day the deferral ended because its ground no longer held.
+    deferred_until: Mapped[date | None] = mapped_column(Date)
+    deferral_ended_on: Mapped[date | None] = mapped_column(Date)

@@ -64,6 +64,8 @@ def list_claims(
                 reference=c.reference,
                 automatic=c.automatic,
                 appeal_of=c.appeal_of,
+                deferred_until=c.deferred_until,
+                deferral_ended_on=c.deferral_ended_on,
             )
             for c in conn.execute(query)
         ]

@@ -45,6 +45,8 @@ class ClaimRead(BaseModel):
     reference: str | None
     automatic: bool
     appeal_of: int | None
+    deferred_until: date | None = None  # an upheld deferral: its end (None: until reviewed)
+    deferral_ended_on: date | None = None  # the day it expired, its ground no longer holding
     replacement: int | None = None
 
 

@@ -29,6 +29,7 @@ from muster.cases.grounds import (
 )
 from muster.cases.models import Claim
 from muster.cases.reading import claim_row, get_claim, letter, list_claims
+from muster.cases.renewals import claim_deferral_end, renew
 from muster.cases.schemas import ClaimCreate, ClaimRead
 from muster.db.clock import now
 from muster.errors import MusterError, NotFoundError
@@ -185,6 +186,17 @@ def _settle(
             f"claim {claim_id} is already {claim.status}; only a pending claim is decided"
         )
     status = "upheld" if upheld else "rejected"
+    until = (
+        claim_deferral_end(
+            conn,
+            version=screening.version_ref(conn.engine, claim.decree_version),
+            person_id=claim.person_id,
+            ground=claim.ground,
+            day=today,
+        )
+        if upheld and claim.kind == "deferral"
+        else None
+    )
     conn.execute(
         update(Claim)
         .where(Claim.id == claim_id)
@@ -195,6 +207,7 @@ def _settle(
             reasons=reasons,
             reference=reference,
             automatic=automatic,
+            deferred_until=until,
         )
     )
     journal.append(
@@ -376,5 +389,6 @@ __all__ = [
     "get_claim",
     "letter",
     "list_claims",
+    "renew",
     "version_for",
 ]

@@ -14,6 +14,7 @@ from muster.cli import (
     claims,
     corrections,
     decree,
+    deferrals,
     demo,
     employers,
     jobs,
@@ -58,6 +59,7 @@ app.add_typer(claims.app, name="claims")
 app.add_typer(employers.app, name="employers")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(corrections.app, name="corrections")
+app.add_typer(deferrals.app, name="deferrals")
 app.add_typer(report.app, name="report")
 app.command()(screening.screen)
 app.command()(screening.explain)

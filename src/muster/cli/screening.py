@@ -29,7 +29,11 @@ def screen(
         str | None, typer.Option(help="Decision date YYYY-MM-DD (default today).")
     ] = None,
     changed_only: Annotated[
-        bool, typer.Option(help="Only persons changed since the last screen of this version.")
+        bool,
+        typer.Option(
+            help="Decide again only persons a registry change, an amendment or the new date "
+            "can move since the last screen; carry the rest over."
+        ),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:

@@ -90,7 +90,7 @@ class Person(Base):
     disability_group: Mapped[int | None] = mapped_column(SmallInteger)
     serious_conviction: Mapped[bool] = mapped_column(Boolean)
     status: Mapped[str] = mapped_column(String(10))
-    batch_id: Mapped[int] = mapped_column(ForeignKey("registry_batches.id"))
+    batch_id: Mapped[int] = mapped_column(ForeignKey("registry_batches.id"), index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
 

@@ -104,18 +104,51 @@ def person_frames(
         f"LEFT JOIN employers e ON e.code = p.employer_id {join}"
     )
     since = "" if since_batch is None else f" AND p.batch_id > {int(since_batch)}"
-    last = 0
     with engine.connect() as conn:
-        raw: Any = conn.connection.driver_connection
-        while True:
-            # Keyset pages straight from the driver: no ORM, no per-value Python conversion
-            # on PostgreSQL (COPY to CSV, parsed by Polars).
-            page = f"{base} WHERE p.id > {last}{since} ORDER BY p.id LIMIT {int(chunk)}"
-            frame = _page(raw, page, specs, sqlite=engine.dialect.name == "sqlite")
-            if frame.is_empty():
-                return
-            last = int(frame["id"][-1])
-            yield frame
+        yield from _pages(conn, base + " WHERE p.id > {last}" + since, "p.id", specs, chunk)
+
+
+def staged_frames(
+    conn: Connection, *, table: str, columns: Sequence[str], chunk: int = CHUNK
+) -> Iterator[pl.DataFrame]:
+    """The persons whose ids a higher domain staged in ``table`` (column ``person_id``; trusted
+    text), with the given fields, in id order, chunked, read in the caller's transaction.
+
+    Pages are ranges of ids, bounded on both tables, so each reads only its part of the
+    registry whatever the planner thinks of the staged table's size."""
+    select, specs = _select(columns)
+    ids = [int(r[0]) for r in conn.execute(text(f"SELECT person_id FROM {table} ORDER BY 1"))]
+    raw: Any = conn.connection.driver_connection
+    for start in range(0, len(ids), chunk):
+        low, high = ids[start], ids[min(start + chunk, len(ids)) - 1]
+        page = (
+            f"SELECT p.id, {', '.join(select)} FROM {table} s JOIN persons p ON p.id = s.person_id "
+            "LEFT JOIN employers e ON e.code = p.employer_id "
+            f"WHERE s.person_id BETWEEN {low} AND {high} AND p.id BETWEEN {low} AND {high} "
+            "ORDER BY p.id"
+        )
+        yield _page(raw, page, specs, sqlite=conn.dialect.name == "sqlite")
+
+
+def _pages(
+    conn: Connection, query: str, key: str, specs: Sequence[ColumnSpec], chunk: int
+) -> Iterator[pl.DataFrame]:
+    """Keyset pages straight from the driver: no ORM, no per-value Python conversion on
+    PostgreSQL (COPY to CSV, parsed by Polars). ``query`` has a ``{last}`` placeholder."""
+    raw: Any = conn.connection.driver_connection
+    last = 0
+    while True:
+        page = f"{query.replace('{last}', str(last))} ORDER BY {key} LIMIT {int(chunk)}"
+        frame = _page(raw, page, specs, sqlite=conn.dialect.name == "sqlite")
+        if frame.is_empty():
+            return
+        last = int(frame["id"][-1])
+        yield frame
+
+
+def field_sql(name: str) -> str:
+    """How SQL names a field of a person (``p``) or of their employer (``e``)."""
+    return _select([name])[0][0].split(" AS ")[0]
 
 
 def _page(raw: Any, query: str, specs: Sequence[ColumnSpec], *, sqlite: bool) -> pl.DataFrame:

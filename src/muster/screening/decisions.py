@@ -1,7 +1,8 @@
 """Reading stored screens and decisions: the latest screen, a sample person, the eligible pool
-by region, persons with their latest decision, which of some persons are eligible; and deciding
-some persons now, on the registry data in the caller's transaction. Quotas and selection read
-decisions through these.
+by region, persons with their latest decision, which of some persons are eligible; deciding
+some persons now, on the registry data in the caller's transaction, with or without storing
+the result (``redecide``), and explaining one of them. Quotas and selection read decisions
+through these.
 """
 
 from __future__ import annotations
@@ -9,14 +10,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from datetime import date
+from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy import Connection, Engine, delete, select, text
 
+from muster.db import bulk
 from muster.errors import MusterError
 from muster.policy import decree as policy
 from muster.policy.engine import decide_frame
+from muster.policy.engine import explain as explain_one
 from muster.policy.fields import INPUT_COLUMNS
+from muster.policy.schemas import Explanation
 from muster.registry import reading
 from muster.registry.schemas import ColumnSpec
 from muster.screening.models import Decision, Screen
@@ -114,3 +119,111 @@ def decide_now(
         for i, d, g in zip(frame["id"], decided["decision"], decided["ground"], strict=True)
     }
     return {int(i): found.get(int(i), ("ineligible", None)) for i in person_ids}
+
+
+def explain_now(
+    conn: Connection, *, version: policy.Version, person_id: int, as_of: date
+) -> Explanation | None:
+    """One person's explained decision on the registry data in the caller's transaction, or
+    None if the person is no longer in the registry."""
+    frame = reading.persons_by_id(conn, ids=[person_id], columns=COLUMNS)
+    if frame.is_empty():
+        return None
+    return explain_one(version, frame.to_dicts()[0], as_of)
+
+
+def redecide(
+    conn: Connection,
+    *,
+    decree_id: str,
+    version: policy.Version,
+    person_ids: Sequence[int],
+    as_of: date,
+) -> pl.DataFrame:
+    """Decide these persons again under ``version`` on the as-of date, on the registry data in
+    the caller's transaction, and store the result as their latest decision (stamped with the
+    version and date, kept under the screen that last decided them).
+
+    Returns one row per person with a stored decision: ``person_id``, the decision before
+    (``was``, ``was_until``, ``was_ground``) and after (``decision``, ``until``, ``ground``).
+    Persons no longer in the registry lose their decision."""
+    ids = sorted({int(i) for i in person_ids})
+    empty = pl.DataFrame(
+        schema={
+            "person_id": pl.Int64,
+            "was": pl.String,
+            "was_until": pl.Date,
+            "was_ground": pl.String,
+            "decision": pl.String,
+            "until": pl.Date,
+            "ground": pl.String,
+        }
+    )
+    if not ids:
+        return empty
+    old_rows: list[Any] = []
+    for start in range(0, len(ids), 1_000):
+        part = ids[start : start + 1_000]
+        old_rows += conn.execute(
+            select(
+                Decision.person_id,
+                Decision.decision,
+                Decision.until,
+                Decision.ground,
+                Decision.screen_id,
+            ).where(Decision.decree_id == decree_id, Decision.person_id.in_(part))
+        ).all()
+        conn.execute(
+            delete(Decision).where(Decision.decree_id == decree_id, Decision.person_id.in_(part))
+        )
+    if not old_rows:
+        return empty
+    old = pl.DataFrame(
+        [tuple(r) for r in old_rows],
+        schema={
+            "person_id": pl.Int64,
+            "was": pl.String,
+            "was_until": pl.Date,
+            "was_ground": pl.String,
+            "screen_id": pl.Int64,
+        },
+        orient="row",
+    )
+    frame = reading.persons_by_id(conn, ids=old["person_id"].to_list(), columns=COLUMNS)
+    decided = pl.concat(
+        [
+            frame.select(pl.col("id").alias("person_id")),
+            decide_frame(version, frame, as_of).collect(),
+        ],
+        how="horizontal",
+    ).join(old, on="person_id")
+    store(conn, decided, decree_id=decree_id, version=version.number, as_of=as_of)
+    return decided.select(empty.columns).sort("person_id")
+
+
+def store(
+    conn: Connection,
+    decided: pl.DataFrame,
+    *,
+    decree_id: str,
+    version: int,
+    as_of: date,
+    screen_id: int | None = None,
+) -> None:
+    """Append decisions (``person_id`` and ``decide_frame``'s columns) as the persons' latest,
+    under ``screen_id`` (else each row's own ``screen_id`` column)."""
+    bulk.insert(
+        conn,
+        "decisions",
+        decided.select(
+            pl.lit(decree_id).alias("decree_id"),
+            "person_id",
+            pl.lit(version).alias("version"),
+            pl.lit(as_of).alias("as_of"),
+            "decision",
+            "until",
+            "ground",
+            "grounds",
+            pl.col("screen_id") if screen_id is None else pl.lit(screen_id).alias("screen_id"),
+        ),
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from muster.db.base import Base
@@ -57,6 +57,16 @@ class Decision(Base):
     """A person's latest decision under a decree."""
 
     __tablename__ = "decisions"
+    __table_args__ = (
+        # Deferrals by their end date (``cases.renewals``); only rows with an end are indexed.
+        Index(
+            "ix_decisions_until",
+            "decree_id",
+            "until",
+            sqlite_where=text("until IS NOT NULL"),
+            postgresql_where=text("until IS NOT NULL"),
+        ),
+    )
 
     decree_id: Mapped[str] = mapped_column(String(60), primary_key=True)
     person_id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -9,16 +9,13 @@ screen) and keeps each person's latest decision with every ground that held.
 
 from __future__ import annotations
 
-import json
-import time
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
 import polars as pl
 from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 
-from muster.db import bulk
 from muster.db.clock import Progress, now, quiet
 from muster.db.engine import connected
 from muster.errors import MusterError, NotFoundError
@@ -28,13 +25,16 @@ from muster.policy.engine import decide_frame
 from muster.policy.engine import explain as explain_one
 from muster.policy.schemas import Explanation
 from muster.registry import reading
+from muster.screening import screens
 from muster.screening.decisions import (
     COLUMNS,
     decide_now,
     decided_frames,
     eligible_ids,
+    explain_now,
     latest_screen,
     pool_by_region,
+    redecide,
     sample_person,
 )
 from muster.screening.models import Decision, DecreeRecord, DecreeVersionRecord, Screen
@@ -208,14 +208,6 @@ def diff_versions(engine: Engine, old: str, new: str) -> list[Change]:
     return diff(version_ref(engine, old), version_ref(engine, new))
 
 
-def _count(conn_counts: dict[str, Counter[str]], frame: pl.DataFrame) -> None:
-    for key, column in (("decision", "decision"), ("ground", "ground")):
-        for value, n in frame.group_by(column).len().iter_rows():
-            conn_counts[key][str(value) if value is not None else "none"] += int(n)
-    for region, decision, n in frame.group_by("region_code", "decision").len().iter_rows():
-        conn_counts[f"region:{region}"][decision] += int(n)
-
-
 def screen(
     engine: Engine,
     *,
@@ -225,99 +217,16 @@ def screen(
     actor: str,
     progress: Progress = quiet,
 ) -> ScreenResult:
-    """Decide every person (or those changed since the last screen) and store the decisions."""
-    decree = stored_decree(engine, decree_id)
-    as_of = as_of or date.today()
-    version = decree.in_force(as_of)
-    started, clock = now(), time.perf_counter()
-    mark = reading.latest_batch(engine)
-    with engine.connect() as conn:
-        last = conn.execute(
-            select(Screen).where(Screen.decree_id == decree.id).order_by(Screen.id.desc()).limit(1)
-        ).first()
-        since = None
-        if changed_only and last and last.version == version.number and last.as_of == as_of:
-            since = last.registry_batch
-        total = int(
-            conn.scalar(
-                text(
-                    "SELECT count(*) FROM persons"
-                    + (" WHERE batch_id > :s" if since is not None else "")
-                ),
-                {"s": since},
-            )
-            or 0
-        )
-    counts: dict[str, Counter[str]] = defaultdict(Counter)
-    with engine.begin() as conn:
-        created = conn.execute(
-            insert(Screen).values(
-                decree_id=decree.id,
-                version=version.number,
-                as_of=as_of,
-                incremental=since is not None,
-                registry_batch=mark,
-                persons=0,
-                counts="{}",
-                actor=actor,
-                started_at=started,
-                finished_at=started,
-            )
-        ).inserted_primary_key
-        assert created is not None
-        screen_id = int(created[0])
-        if since is None:
-            conn.execute(delete(Decision).where(Decision.decree_id == decree.id))
-        else:
-            conn.execute(
-                text(
-                    "DELETE FROM decisions WHERE decree_id = :d AND person_id IN "
-                    "(SELECT id FROM persons WHERE batch_id > :s)"
-                ),
-                {"d": decree.id, "s": since},
-            )
-        done = 0
-        progress("screen", 0, total)
-        for frame in reading.person_frames(engine, columns=COLUMNS, since_batch=since):
-            out = pl.concat(
-                [frame.select("id", "region_code"), decide_frame(version, frame, as_of).collect()],
-                how="horizontal",
-            )
-            _count(counts, out)
-            bulk.insert(
-                conn,
-                "decisions",
-                out.select(
-                    pl.lit(decree.id).alias("decree_id"),
-                    pl.col("id").alias("person_id"),
-                    pl.lit(version.number).alias("version"),
-                    pl.lit(as_of).alias("as_of"),
-                    "decision",
-                    "until",
-                    "ground",
-                    "grounds",
-                    pl.lit(screen_id).alias("screen_id"),
-                ),
-            )
-            done += frame.height
-            progress("screen", done, total)
-        summary = {k: dict(sorted(v.items())) for k, v in counts.items()}
-        conn.execute(
-            update(Screen)
-            .where(Screen.id == screen_id)
-            .values(persons=done, counts=json.dumps(summary), finished_at=now())
-        )
-    return ScreenResult(
-        screen_id=screen_id,
-        decree=decree.id,
-        version=version.number,
-        as_of=as_of,
-        incremental=since is not None,
-        persons=done,
-        seconds=time.perf_counter() - clock,
-        by_decision=summary.get("decision", {}),
-        by_ground=summary.get("ground", {}),
-        by_region={k.split(":", 1)[1]: v for k, v in summary.items() if k.startswith("region:")},
+    """Decide every person and store the decisions; with ``changed_only``, decide again only
+    those the registry changes and the amendment since the last screen can move, and carry
+    the rest over (``screens.py``)."""
+    return screens.screen(
+        engine,
+        decree=stored_decree(engine, decree_id),
+        as_of=as_of or date.today(),
+        changed_only=changed_only,
+        actor=actor,
+        progress=progress,
     )
 
 
@@ -416,6 +325,7 @@ __all__ = [
     "diff_versions",
     "eligible_ids",
     "explain",
+    "explain_now",
     "forget_decisions",
     "impact",
     "impact_between",
@@ -423,6 +333,7 @@ __all__ = [
     "list_versions",
     "load_decree",
     "pool_by_region",
+    "redecide",
     "sample_person",
     "screen",
     "stored_decree",
