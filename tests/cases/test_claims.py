@@ -218,3 +218,50 @@ def test_the_errors_report_shows_each_boards_backlog_and_its_missed_deadlines(
     after = {b.board: b for b in errors.report(called.engine, today=late).boards}
     assert after[claim.board].missed_deadlines == 1 and after[claim.board].pending == 0
     assert after[moved.board].pending == 1 and after[moved.board].overdue == 0
+
+
+def _two_claims_on_one_call_up(c: Called) -> tuple[int, int]:
+    """Claim A rejected, then claim B filed on the same call-up, then A appealed: two
+    pending claims on one call-up. The ids of the appeal and of B."""
+    day = date(2022, 10, 12)
+    a = cases.file_claim(
+        c.engine, national_id=c.national_id, kind="exemption", ground="accredited-it",
+        filed_by="person", filer=c.national_id, today=day, actor="citizen",
+    )  # fmt: skip
+    cases.decide(
+        c.engine, claim_id=a.id, upheld=False, reasons="No accreditation.", board="board",
+        actor="board", today=day,
+    )  # fmt: skip
+    b = cases.file_claim(
+        c.engine, national_id=c.national_id, kind="deferral", ground="large-family",
+        filed_by="person", filer=c.national_id, today=day, actor="citizen",
+    )  # fmt: skip
+    appeal = cases.appeal(c.engine, claim_id=a.id, reasons="Look again.", actor="c", today=day)
+    assert appeal.status == "pending" and b.status == "pending"
+    return appeal.id, b.id
+
+
+def test_rejecting_one_of_two_pending_claims_keeps_the_clock_stopped(called: Called) -> None:
+    appeal, b = _two_claims_on_one_call_up(called)
+    cases.decide(
+        called.engine, claim_id=b, upheld=False, reasons="Two children only.", board="board",
+        actor="board", today=date(2022, 10, 13),
+    )  # fmt: skip
+    assert cases.get_claim(called.engine, claim_id=appeal).call_up_status == "claim_pending"
+
+
+def test_upholding_one_claim_closes_the_others_on_the_same_call_up(called: Called) -> None:
+    appeal, b = _two_claims_on_one_call_up(called)
+    cases.decide(
+        called.engine, claim_id=b, upheld=True, reasons="Four children under 16.", board="board",
+        actor="board", today=date(2022, 10, 13),
+    )  # fmt: skip
+    closed = cases.get_claim(called.engine, claim_id=appeal)
+    assert closed.status == "closed" and closed.call_up_status == "released"
+    assert f"claim {b} was upheld" in (closed.reasons or "")
+    assert "needs no decision any more" in cases.letter(called.engine, claim_id=appeal)
+    with pytest.raises(MusterError, match="already closed"):
+        cases.decide(
+            called.engine, claim_id=appeal, upheld=True, reasons="x", board="b", actor="b",
+            today=date(2022, 10, 14),
+        )  # fmt: skip

@@ -25,6 +25,12 @@ def render(claim: ClaimRead, *, appeal_days: int, next_board: str | None) -> str
             "will not be enlisted and no report day applies to you."
         )
         appeal = ""
+    elif claim.status == "closed":
+        outcome = (
+            f"Your claim needs no decision any more: {claim.reasons}. Your call-up is "
+            "released; you need do nothing more."
+        )
+        appeal = ""
     else:
         verdict = "upheld" if claim.status == "upheld" else "rejected"
         how = "automatically, from the registry" if claim.automatic else f"by {claim.decided_by}"

@@ -27,7 +27,7 @@ class Claim(Base):
     filer: Mapped[str] = mapped_column(String(120))
     filed_on: Mapped[date] = mapped_column(Date)
     filed_at: Mapped[datetime] = mapped_column(DateTime)
-    status: Mapped[str] = mapped_column(String(10), index=True)  # pending|upheld|rejected
+    status: Mapped[str] = mapped_column(String(10), index=True)  # pending|upheld|rejected|closed
     tier: Mapped[int] = mapped_column(SmallInteger)
     board: Mapped[str] = mapped_column(String(120))
     due_on: Mapped[date] = mapped_column(Date)

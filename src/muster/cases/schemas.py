@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 ClaimKind = Literal["exemption", "deferral", "wrongful", "unfit"]
 Filer = Literal["person", "employer", "officer"]
-ClaimStatus = Literal["pending", "upheld", "rejected"]
+ClaimStatus = Literal["pending", "upheld", "rejected", "closed"]
 
 
 class ClaimCreate(BaseModel):

@@ -227,7 +227,18 @@ def _settle(
     state = conn.scalar(select(CallUp.status).where(CallUp.id == claim.call_up_id))
     if state != "claim_pending":
         return None
+    others = [
+        int(i)
+        for i in conn.scalars(
+            select(Claim.id).where(
+                Claim.call_up_id == claim.call_up_id,
+                Claim.status == "pending",
+                Claim.id != claim_id,
+            )
+        )
+    ]
     if upheld:
+        _close(conn, others, upheld=claim_id, today=today, actor=actor, role=role, journal=journal)
         return notices.move_within(
             conn,
             callup_id=claim.call_up_id,
@@ -238,6 +249,8 @@ def _settle(
             journal=journal,
             decree_version=claim.decree_version,
         )
+    if others:
+        return None  # another claim on the call-up is still pending: the clock stays stopped
     notices.move_within(
         conn,
         callup_id=claim.call_up_id,
@@ -249,6 +262,39 @@ def _settle(
         decree_version=claim.decree_version,
     )
     return None
+
+
+def _close(
+    conn: Connection,
+    ids: list[int],
+    *,
+    upheld: int,
+    today: date,
+    actor: str,
+    role: str,
+    journal: list[Event],
+) -> None:
+    """Claims left pending on a call-up another claim released: nothing left to decide."""
+    if not ids:
+        return
+    why = f"closed: the call-up was released when claim {upheld} was upheld"
+    conn.execute(
+        update(Claim)
+        .where(Claim.id.in_(ids))
+        .values(status="closed", decided_on=today, decided_by="—", reasons=why)
+    )
+    journal.extend(
+        Event(
+            actor=actor,
+            role=role,
+            action="claim.closed",
+            subject=f"claim:{i}",
+            before={"status": "pending"},
+            after={"status": "closed"},
+            reason=why,
+        )
+        for i in ids
+    )
 
 
 def decide(
@@ -313,6 +359,14 @@ def appeal(
         raise MusterError(
             f"claim {claim_id} was decided by the {BOARDS[TOP_TIER]}; no appeal is left"
         )
+    if old.call_up_id is not None:
+        with engine.connect() as conn:
+            state = conn.scalar(select(CallUp.status).where(CallUp.id == old.call_up_id))
+        if state in ("released", "enlisted"):
+            raise MusterError(
+                f"claim {claim_id}: the call-up is {state} now; there is nothing left to appeal"
+                + (" (it was released on another ground)" if state == "released" else "")
+            )
     version = screening.version_ref(engine, old.decree_version)
     rules = version.campaign.claims
     last = old.decided_on + timedelta(days=rules.appeal_days)

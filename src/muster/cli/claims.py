@@ -101,7 +101,7 @@ def file_(
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    status: Annotated[str | None, typer.Option(help="pending, upheld or rejected.")] = None,
+    status: Annotated[str | None, typer.Option(help="pending, upheld, rejected or closed.")] = None,
     national_id: Annotated[str | None, typer.Option(help="Only this person's.")] = None,
     campaign: Annotated[int | None, typer.Option(help="Campaign number.")] = None,
     as_json: AsJson = False,

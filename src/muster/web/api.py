@@ -209,7 +209,7 @@ def fulfilment(campaign_id: Id, who: Officers, engine: EngineDep) -> list[Fulfil
 def claims(
     who: ClaimReaders,
     engine: EngineDep,
-    status: Annotated[str | None, Query(pattern="^(pending|upheld|rejected)$")] = None,
+    status: Annotated[str | None, Query(pattern="^(pending|upheld|rejected|closed)$")] = None,
 ) -> list[ClaimRead]:
     """Claims, oldest first; a regional officer sees only their region's board."""
     found = cases.list_claims(engine, status=status)
