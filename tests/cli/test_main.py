@@ -126,7 +126,13 @@ def test_history_shows_a_correction(tmp_path: Path) -> None:
 
 def test_demo_generates_and_prints_stats(tmp_path: Path) -> None:
     proc = muster(
-        "--db", f"sqlite:///{tmp_path / 'd.db'}", "demo", "--persons", "500", cwd=tmp_path
+        "--db",
+        f"sqlite:///{tmp_path / 'd.db'}",
+        "demo",
+        "--persons",
+        "500",
+        "--no-serve",
+        cwd=tmp_path,
     )
     assert proc.returncode == 0, proc.stderr
     assert "Persons by fitness" in proc.stdout
@@ -138,3 +144,44 @@ def test_demo_generates_and_prints_stats(tmp_path: Path) -> None:
     assert "Simulated against the opaque baseline" in proc.stdout
     assert (tmp_path / "demo-out" / "report.html").is_file()
     assert "500 persons in sqlite" in proc.stdout
+    assert "Demo accounts" in proc.stdout and "appeals_board" in proc.stdout
+
+
+def test_the_demo_ends_serving_the_web_app_with_its_accounts(tmp_path: Path) -> None:
+    """The README's first command, small: the demo runs, writes the report, and serves the
+    pages and the API until stopped."""
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "muster", "--db", f"sqlite:///{tmp_path / 'd.db'}", "demo",
+         "--persons", "400", "--port", str(port)],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 240
+        while True:
+            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+            try:
+                with urllib.request.urlopen(f"{base}/api/v1/health", timeout=2) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "the demo did not start serving"
+                time.sleep(1)
+        assert (tmp_path / "demo-out" / "report.html").is_file()
+        with urllib.request.urlopen(f"{base}/public/statistics", timeout=10) as r:
+            page = r.read().decode()
+        assert "Burden: active call-ups per 1,000 eligible persons" in page
+        with urllib.request.urlopen(f"{base}/staff/sign-in", timeout=10) as r:
+            assert "Staff sign-in" in r.read().decode()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    output = proc.stdout.read() if proc.stdout else ""
+    assert "Demo accounts" in output and "A called-up citizen:" in output

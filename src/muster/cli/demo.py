@@ -15,11 +15,11 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from muster.cases import corrections as corrections_service
 from muster.cases import service as cases
-from muster.cli import campaign, registry, screening
+from muster.cli import campaign, registry, screening, web
 from muster.cli.common import engine, out, progress_bar, settings
 from muster.cli.report import print_fairness
 from muster.errors import MusterError
@@ -29,6 +29,7 @@ from muster.oversight import responses
 from muster.oversight import service as oversight
 from muster.oversight.simulate import scaled_target
 from muster.quotas import service as quotas
+from muster.registry.models import Employer
 from muster.screening import service as screening_service
 from muster.selection import service as selection
 
@@ -45,6 +46,11 @@ def demo(
     persons: Annotated[int, typer.Option(help="Size of the synthetic registry.")] = 200_000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the report.")] = OUT,
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the web app at the end.")
+    ] = True,
+    host: Annotated[str, typer.Option(help="Address the web app listens on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port the web app listens on.")] = 8000,
 ) -> None:
     """The main job on the embedded database: a synthetic registry, the 2022 decree and its
     amendments, a whole campaign with simulated responses, claims and corrections, and the
@@ -120,7 +126,28 @@ def demo(
         f"`muster audit verify`, `muster simulate --decree {SAMPLE_DECREE.name} --compare "
         "opaque --compare webster`."
     )
-    # The web app is served from here on, once it exists (`muster serve`).
+    _web(ctx, eng, campaign_id=opened, serve=serve, host=host, port=port)
+
+
+def _web(
+    ctx: typer.Context, eng: Engine, *, campaign_id: int, serve: bool, host: str, port: int
+) -> None:
+    """Demo accounts, a citizen to sign in as, then the web app on the campaign's last day."""
+    called = selection.list_callups(eng, campaign_id=campaign_id, status="notified", limit=1)
+    called = called or selection.list_callups(eng, campaign_id=campaign_id, limit=1)
+    region = called[0].region if called else "R01"
+    with eng.connect() as conn:
+        employer = conn.scalar(select(Employer.code).order_by(Employer.code).limit(1))
+    web.demo_accounts(ctx, region=region, employer=employer)
+    if called:
+        out.print(
+            f"A called-up citizen: {called[0].national_id} (region {region}). Sign in at "
+            f"http://{host}:{port}/citizen/sign-in; the code: `muster outbox --national-id "
+            f"{called[0].national_id}`."
+        )
+    if serve:
+        out.print(f"The web app's date is {LAST_DAY}, the campaign's last day in the demo.")
+        web.serve(ctx, host=host, port=port, workers=1, today=LAST_DAY.isoformat())
 
 
 COLUMNS = (
