@@ -168,3 +168,11 @@ def test_published_statistics_carry_no_personal_data(site: Site) -> None:
     assert stats["campaign"] == site.campaign
     assert sum(r["called"] for r in stats["regions"]) >= 40
     assert site.called not in str(stats)
+
+
+def test_the_burdens_fairness_is_published(site: Site) -> None:
+    fair = site.client.get(f"/api/v1/public/campaigns/{site.campaign}/fairness").json()
+    assert fair["called"] >= 40 and 0 <= fair["regions"]["gini"] < 1
+    assert {g["group"] for g in fair["by_settlement"]} <= {"urban", "rural"}
+    page = site.client.get("/public/statistics").text
+    assert "Gini across regions" in page and f"{fair['regions']['gini']:.3f}" in page

@@ -39,6 +39,7 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/api/v1/public/campaigns"): PUBLIC,
     ("GET", "/api/v1/public/campaigns/{campaign_id}/quotas"): PUBLIC,
     ("GET", "/api/v1/public/statistics"): PUBLIC,
+    ("GET", "/api/v1/public/campaigns/{campaign_id}/fairness"): PUBLIC,
     ("GET", "/api/v1/public/decrees"): PUBLIC,
     ("GET", "/api/v1/public/audit/checkpoints"): PUBLIC,
     ("GET", "/api/v1/me/status"): ("citizen",),

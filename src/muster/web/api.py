@@ -20,6 +20,8 @@ from muster.cases.schemas import ClaimRead
 from muster.db.engine import current_revision
 from muster.notices import service as notices
 from muster.notices.schemas import VerifyResult
+from muster.oversight import service as oversight
+from muster.oversight.schemas import FairnessReport
 from muster.quotas import service as quotas
 from muster.quotas.schemas import CampaignRead, QuotaTable
 from muster.screening import service as screening
@@ -135,6 +137,13 @@ def campaigns(engine: EngineDep) -> list[CampaignRead]:
 def quota_table(campaign_id: Id, engine: EngineDep) -> QuotaTable:
     """The published formula, its inputs and the quotas, to recompute by hand."""
     return quotas.quota_table(engine, campaign_id=campaign_id)
+
+
+@router.get("/public/campaigns/{campaign_id}/fairness", tags=["public"])
+def fairness(campaign_id: Id, engine: EngineDep) -> FairnessReport:
+    """How evenly the burden falls: call-ups per 1,000 eligible by region, settlement type and
+    minority region, and the disparity across regions (highest / lowest, Gini)."""
+    return oversight.fairness(engine, campaign_id=campaign_id)
 
 
 @router.get("/public/statistics", tags=["public"])

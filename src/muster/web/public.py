@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
 from muster.notices import service as notices
+from muster.oversight import service as oversight
 from muster.quotas import service as quotas
 from muster.selection import service as selection
 from muster.web.common import statistics
@@ -88,6 +89,6 @@ def order(campaign_id: Id, engine: EngineDep, settings: SettingsDep) -> FileResp
 def public_statistics(
     request: Request, engine: EngineDep, who: MaybePrincipal, campaign: QueryId = None
 ) -> HTMLResponse:
-    return render(
-        request, "statistics.html", who=who, stats=statistics(engine, campaign_id=campaign)
-    )
+    stats = statistics(engine, campaign_id=campaign)
+    fair = oversight.fairness(engine, campaign_id=stats.campaign) if stats.campaign else None
+    return render(request, "statistics.html", who=who, stats=stats, fair=fair)
