@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, create_engine, select, text
 
 from muster.accounts import service as accounts
 from muster.config import Settings
@@ -28,6 +29,7 @@ from muster.registry.models import Employer, Person
 from muster.screening import service as screening
 from muster.selection import service as selection
 from muster.web.app import create_app
+from tests.conftest import PG_ADMIN_URL
 
 DECREE = Path("decrees/partial-mobilization-2022.yaml")
 DECREE_ID = "partial-mobilization-2022"
@@ -77,8 +79,7 @@ class Site:
         return {"Authorization": f"Bearer {self.token(role)}"}
 
 
-def _build(path: Path) -> None:
-    engine = get_engine(f"sqlite:///{path}")
+def _populate(engine: Engine) -> None:
     registry.generate(engine, persons=3_000, seed=7, regions=12, actor="test")
     screening.load_decree(engine, DECREE, actor="test")
     screening.screen(engine, as_of=date(2022, 10, 10), actor="test")
@@ -100,6 +101,11 @@ def _build(path: Path) -> None:
             employer=employer if role == "employer_hr" else None,
             actor="test",
         )
+
+
+def _build(path: Path) -> None:
+    engine = get_engine(f"sqlite:///{path}")
+    _populate(engine)
     with engine.begin() as conn:
         conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
     engine.dispose()
@@ -112,12 +118,48 @@ def web_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def site(web_template: Path, tmp_path: Path) -> Iterator[Site]:
-    path = tmp_path / "muster.db"
-    shutil.copy(web_template, path)
+@pytest.fixture(scope="session")
+def pg_web_template(pg_url: str) -> Iterator[str]:
+    """The same campaign in a PostgreSQL database each test copies (CREATE DATABASE …
+    TEMPLATE)."""
+    name = f"muster_web_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    engine = get_engine(url)
+    _populate(engine)
+    engine.dispose()
+    yield name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _database(request: pytest.FixtureRequest, web_template: Path, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        path = tmp_path / "muster.db"
+        shutil.copy(web_template, path)
+        yield f"sqlite:///{path}"
+        return
+    template: str = request.getfixturevalue("pg_web_template")
+    name = f"muster_web_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def site(request: pytest.FixtureRequest, web_template: Path, tmp_path: Path) -> Iterator[Site]:
+    """The app over a copy of the campaign: SQLite, and PostgreSQL."""
+    databases = _database(request, web_template, tmp_path)
+    url = next(databases)
     settings = Settings(
-        db=f"sqlite:///{path}",
+        db=url,
         today=TODAY,
         evidence_dir=str(tmp_path / "evidence"),
         publish_dir=str(tmp_path / "published"),
@@ -142,3 +184,4 @@ def site(web_template: Path, tmp_path: Path) -> Iterator[Site]:
             stranger=other.national_id,
         )
     engine.dispose()
+    next(databases, None)

@@ -50,7 +50,7 @@ def _free_port() -> int:
 def served(site: Site, tmp_path: Path) -> Iterator[str]:
     """The test's database served on a free loopback port."""
     settings = Settings(
-        db=str(site.engine.url),
+        db=site.engine.url.render_as_string(hide_password=False),
         today=TODAY,
         evidence_dir=str(tmp_path / "evidence"),
         publish_dir=str(tmp_path / "published"),
