@@ -101,14 +101,21 @@ def test_claims_stop_the_clock_release_when_upheld_and_escalate_when_late(
                 and today <= x.decided_on + timedelta(days=14)
             ]
             if open_:
-                up = cases.appeal(
-                    c.engine,
-                    claim_id=open_[pick % len(open_)].id,
-                    reasons="Please look again.",
-                    actor="citizen",
-                    today=today,
-                )
-                assert up.status == "pending" and up.tier >= 2
+                chosen = open_[pick % len(open_)]
+                if chosen.call_up_status in ("released", "enlisted"):
+                    with pytest.raises(MusterError, match="nothing left to appeal"):
+                        cases.appeal(
+                            c.engine, claim_id=chosen.id, reasons="Look.", actor="c", today=today
+                        )
+                else:
+                    up = cases.appeal(
+                        c.engine,
+                        claim_id=chosen.id,
+                        reasons="Please look again.",
+                        actor="citizen",
+                        today=today,
+                    )
+                    assert up.status == "pending" and up.tier >= 2
         elif op == "enlist" and callup.status == "claim_pending":
             with pytest.raises(MusterError, match="can't enlist"):
                 notices.move(c.engine, callup_id=callup.id, to="enlisted", actor="officer")

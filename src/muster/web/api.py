@@ -39,6 +39,7 @@ from muster.web.deps import (
     EngineDep,
     Id,
     MaybePrincipal,
+    NationalId,
     Officers,
     Oversight,
     QueryId,
@@ -46,6 +47,7 @@ from muster.web.deps import (
     session_token,
 )
 from muster.web.schemas import (
+    TEXT,
     ClaimFile,
     CodeRequest,
     CodeSignIn,
@@ -122,7 +124,7 @@ def sign_out(request: Request, who: MaybePrincipal, engine: EngineDep) -> dict[s
 
 @router.get("/notices/verify", tags=["public"])
 def verify_notice(
-    engine: EngineDep, code: Annotated[str, Query(min_length=1, max_length=64)]
+    engine: EngineDep, code: Annotated[str, Query(min_length=1, max_length=64, pattern=TEXT)]
 ) -> VerifyResult:
     """Is this notice genuine, withdrawn or forged? Anyone may ask."""
     return notices.verify(engine, code)
@@ -198,7 +200,7 @@ def file_my_claim(body: ClaimFile, who: Citizen, engine: EngineDep, today: Today
 
 @router.get("/persons/{national_id}/status", tags=["staff"])
 def person_status(
-    national_id: str, who: CaseReaders, engine: EngineDep, today: Today
+    national_id: NationalId, who: CaseReaders, engine: EngineDep, today: Today
 ) -> PersonStatus:
     """A person's status and decision explanation (the read is audited)."""
     in_region(who, person.person_region(engine, national_id))
@@ -253,8 +255,8 @@ def audit_verify(who: Oversight, engine: EngineDep) -> ChainReport:
 def audit_events(
     who: Oversight,
     engine: EngineDep,
-    action: str | None = None,
-    subject: str | None = None,
+    action: Annotated[str | None, Query(max_length=60, pattern=TEXT)] = None,
+    subject: Annotated[str | None, Query(max_length=120, pattern=TEXT)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[EventRead]:
     return audit.events(engine, action=action, subject=subject, limit=limit)

@@ -48,6 +48,7 @@ MAX_ID = 2**31 - 1
 # Ids in paths and queries: positive and within the database's integer range.
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+NationalId = Annotated[str, Path(pattern=r"^[0-9]{12}$", description="12 digits.")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 

@@ -46,29 +46,37 @@ class ClaimFiled(BaseModel):
     claim: ClaimRead
 
 
+# What requests may carry: printable text (no NUL, which no database column can hold),
+# national ids of 12 digits, rule ids as the decree files spell them, ids the database holds.
+TEXT = r"^[^\x00]*$"
+NATIONAL_ID = r"^[0-9]{12}$"
+RULE_ID = r"^[a-z0-9][a-z0-9-]*$"
+MAX_ID = 2**31 - 1
+
+
 class SignInRequest(BaseModel):
-    username: str
-    password: str
+    username: str = Field(min_length=1, max_length=80, pattern=TEXT)
+    password: str = Field(min_length=1, max_length=200, pattern=TEXT)
 
 
 class CodeRequest(BaseModel):
-    national_id: str
+    national_id: str = Field(pattern=NATIONAL_ID, description="12 digits.")
 
 
 class CodeSignIn(BaseModel):
-    national_id: str
-    code: str
+    national_id: str = Field(pattern=NATIONAL_ID, description="12 digits.")
+    code: str = Field(pattern=r"^[0-9]{6}$", description="The 6 digits sent.")
 
 
 class ClaimFile(BaseModel):
     kind: Literal["exemption", "deferral", "wrongful", "unfit"]
-    ground: str = Field(min_length=1, max_length=80)
-    campaign: int | None = None
+    ground: str = Field(min_length=1, max_length=80, pattern=RULE_ID)
+    campaign: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class Decision(BaseModel):
     upheld: bool
-    reasons: str = Field(min_length=1)
+    reasons: str = Field(min_length=1, max_length=4000, pattern=TEXT)
 
 
 class RegionStat(BaseModel):

@@ -35,6 +35,7 @@ from muster.web.deps import (
     Id,
     MaybePrincipal,
     Medical,
+    NationalId,
     Officers,
     Oversight,
     QueryId,
@@ -122,7 +123,7 @@ def region(
 
 @router.get("/staff/persons/{national_id}")
 def person_page(
-    request: Request, national_id: str, who: CaseReaders, engine: EngineDep, today: Today
+    request: Request, national_id: NationalId, who: CaseReaders, engine: EngineDep, today: Today
 ) -> HTMLResponse:
     in_region(who, person.person_region(engine, national_id))
     log_read(engine, who, subject=f"person:{national_id}", what="person")
