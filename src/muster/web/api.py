@@ -29,7 +29,7 @@ from muster.screening.schemas import DecreeVersionRead
 from muster.selection import service as selection
 from muster.selection.schemas import FulfilmentRow
 from muster.web import status as person
-from muster.web.common import client_of, in_region, log_read, statistics
+from muster.web.common import client_of, in_region, log_read, own_claims, own_regions, statistics
 from muster.web.deps import (
     HQ,
     Boards,
@@ -87,7 +87,7 @@ def sign_in(body: SignInRequest, request: Request, engine: EngineDep) -> Session
         engine,
         username=body.username,
         password=body.password,
-        client=client_of(request.client.host if request.client else None),
+        client=client_of(request),
     )
 
 
@@ -97,7 +97,7 @@ def send_code(body: CodeRequest, request: Request, engine: EngineDep) -> dict[st
     accounts.request_code(
         engine,
         national_id=body.national_id,
-        client=client_of(request.client.host if request.client else None),
+        client=client_of(request),
     )
     return {"detail": CODE_SENT}
 
@@ -109,7 +109,7 @@ def code_sign_in(body: CodeSignIn, request: Request, engine: EngineDep) -> Sessi
         engine,
         national_id=body.national_id,
         code=body.code,
-        client=client_of(request.client.host if request.client else None),
+        client=client_of(request),
     )
 
 
@@ -211,9 +211,7 @@ def person_status(
 @router.get("/campaigns/{campaign_id}/fulfilment", tags=["staff"])
 def fulfilment(campaign_id: Id, who: Officers, engine: EngineDep) -> list[FulfilmentRow]:
     rows = selection.fulfilment(engine, campaign_id=campaign_id)
-    if who.role == "regional_officer":
-        rows = [r for r in rows if r.region == who.region_code]
-    return rows
+    return own_regions(who, rows)
 
 
 @router.get("/claims", tags=["staff"])
@@ -224,8 +222,7 @@ def claims(
 ) -> list[ClaimRead]:
     """Claims, oldest first; a regional officer sees only their region's board."""
     found = cases.list_claims(engine, status=status)
-    if who.role == "regional_officer":
-        found = [c for c in found if c.board.endswith(f" {who.region_code}")]
+    found = own_claims(who, found)
     return found
 
 

@@ -17,7 +17,7 @@ from muster.errors import MusterError
 from muster.notices import service as notices
 from muster.notices.render import notice_pdf
 from muster.web import status as person
-from muster.web.common import client_of
+from muster.web.common import client_of, refusal_status
 from muster.web.deps import (
     COOKIE,
     Citizen,
@@ -33,10 +33,6 @@ from muster.web.pages import render
 
 router = APIRouter(include_in_schema=False)
 MAX_UPLOAD = 10 * 1024 * 1024 + 1
-
-
-def _client(request: Request) -> str:
-    return client_of(request.client.host if request.client else None)
 
 
 def signed_in(request: Request, settings: SettingsDep, token: str, to: str) -> RedirectResponse:
@@ -67,7 +63,7 @@ def send_code(
 ) -> Response:
     check_form_csrf(request, csrf)
     try:
-        accounts.request_code(engine, national_id=national_id.strip(), client=_client(request))
+        accounts.request_code(engine, national_id=national_id.strip(), client=client_of(request))
     except accounts.TooManyAttemptsError as exc:
         return render(request, "citizen_sign_in.html", status_code=429, next=next, error=str(exc))
     return render(
@@ -88,10 +84,10 @@ def enter_code(
     check_form_csrf(request, csrf)
     try:
         session = accounts.verify_code(
-            engine, national_id=national_id, code=code, client=_client(request)
+            engine, national_id=national_id, code=code, client=client_of(request)
         )
     except (accounts.SignInRefusedError, accounts.TooManyAttemptsError) as exc:
-        status = 429 if isinstance(exc, accounts.TooManyAttemptsError) else 401
+        status = refusal_status(exc)
         return render(
             request,
             "citizen_code.html",

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import HTTPException
+from typing import Protocol, TypeVar
+
+from fastapi import HTTPException, Request
 from sqlalchemy import Engine, func, select
 
 from muster.accounts.schemas import Principal
+from muster.accounts.service import TooManyAttemptsError
 from muster.audit import service as audit
 from muster.audit.schemas import Event
 from muster.cases.models import Claim
+from muster.cases.schemas import ClaimRead
 from muster.notices.models import Notice
 from muster.quotas import service as quotas
 from muster.registry.models import Region
@@ -17,8 +21,35 @@ from muster.selection import service as selection
 from muster.web.schemas import RegionStat, Statistics
 
 
-def client_of(host: str | None) -> str:
-    return host or "unknown"
+class HasRegion(Protocol):
+    region: str
+
+
+R = TypeVar("R", bound=HasRegion)
+
+
+def client_of(request: Request) -> str:
+    """The client address sign-in limits count against."""
+    return request.client.host if request.client else "unknown"
+
+
+def refusal_status(exc: Exception) -> int:
+    """A refused sign-in: 429 when it was the limit, else 401."""
+    return 429 if isinstance(exc, TooManyAttemptsError) else 401
+
+
+def own_regions(who: Principal, rows: list[R]) -> list[R]:
+    """Rows of every region, or only the officer's own for a regional officer."""
+    if who.role != "regional_officer":
+        return rows
+    return [r for r in rows if r.region == who.region_code]
+
+
+def own_claims(who: Principal, claims: list[ClaimRead]) -> list[ClaimRead]:
+    """Every claim, or only those before the officer's own regional board."""
+    if who.role != "regional_officer":
+        return claims
+    return [c for c in claims if c.board.endswith(f" {who.region_code}")]
 
 
 def latest_campaign(engine: Engine) -> int | None:

@@ -19,12 +19,13 @@ LOCALES = Path(__file__).parent / "locale"
 SOURCE = "en"
 
 
-def languages() -> list[str]:
-    """The source language and every language with a catalog."""
+@cache
+def languages() -> tuple[str, ...]:
+    """The source language and every language with a catalog (read once per process)."""
     found = sorted(
         p.name for p in LOCALES.iterdir() if (p / "LC_MESSAGES" / "messages.po").is_file()
     )
-    return [SOURCE, *[lang for lang in found if lang != SOURCE]]
+    return (SOURCE, *[lang for lang in found if lang != SOURCE])
 
 
 @cache

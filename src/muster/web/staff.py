@@ -24,7 +24,16 @@ from muster.screening import service as screening
 from muster.selection import service as selection
 from muster.web import status as person
 from muster.web.citizen import signed_in
-from muster.web.common import client_of, in_region, latest_campaign, log_read, statistics
+from muster.web.common import (
+    client_of,
+    in_region,
+    latest_campaign,
+    log_read,
+    own_claims,
+    own_regions,
+    refusal_status,
+    statistics,
+)
 from muster.web.deps import (
     AnyStaff,
     Boards,
@@ -70,10 +79,10 @@ def sign_in(
             engine,
             username=username,
             password=password,
-            client=client_of(request.client.host if request.client else None),
+            client=client_of(request),
         )
     except (accounts.SignInRefusedError, accounts.TooManyAttemptsError) as exc:
-        status = 429 if isinstance(exc, accounts.TooManyAttemptsError) else 401
+        status = refusal_status(exc)
         return render(request, "staff_sign_in.html", status_code=status, next=next, error=str(exc))
     return signed_in(request, settings, session.token, next)
 
@@ -93,8 +102,7 @@ def dashboard(
     request: Request, who: Officers, engine: EngineDep, today: Today, campaign: QueryId = None
 ) -> HTMLResponse:
     stats = statistics(engine, campaign_id=campaign)
-    if who.role == "regional_officer":
-        stats.regions = [r for r in stats.regions if r.region == who.region_code]
+    stats.regions = own_regions(who, stats.regions)
     pending = cases.list_claims(engine, status="pending")
     due = sorted(pending, key=lambda c: c.due_on)[:20]
     waiting = (
@@ -139,8 +147,7 @@ def campaign_page(
     table = quotas.quota_table(engine, campaign_id=campaign_id)
     draw = selection.published(engine, campaign_id=campaign_id)
     fulfilment = selection.fulfilment(engine, campaign_id=campaign_id)
-    if who.role == "regional_officer":
-        fulfilment = [f for f in fulfilment if f.region == who.region_code]
+    fulfilment = own_regions(who, fulfilment)
     return render(
         request, "campaign_staff.html", who=who, table=table, draw=draw, fulfilment=fulfilment
     )
@@ -151,8 +158,7 @@ def claims(
     request: Request, who: ClaimReaders, engine: EngineDep, today: Today, status: str = "pending"
 ) -> HTMLResponse:
     found = cases.list_claims(engine, status=status if status != "all" else None)
-    if who.role == "regional_officer":
-        found = [c for c in found if c.board.endswith(f" {who.region_code}")]
+    found = own_claims(who, found)
     found.sort(key=lambda c: (c.due_on, c.id))
     return render(request, "claims.html", who=who, claims=found, status=status, today=today)
 
