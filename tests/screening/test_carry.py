@@ -26,23 +26,34 @@ HISTORY = [date(2022, 9, 22), date(2022, 9, 23), date(2022, 9, 24), date(2022, 1
 
 
 def decisions(engine: Engine) -> list[tuple[Any, ...]]:
+    """Every person's decision as it holds now (carried decisions read under the newest
+    screen)."""
+    decree = screening.stored_decree(engine, DECREE_ID)
+    with engine.connect() as conn:
+        return screening.current_decisions(conn, decree=decree).rows()
+
+
+def stored_rows(engine: Engine) -> dict[int, tuple[Any, ...]]:
+    """The decision rows as stored, by person."""
     with engine.connect() as conn:
         rows = conn.execute(
-            text(
-                "SELECT person_id, version, as_of, decision, until, ground, grounds "
-                "FROM decisions WHERE decree_id = :d ORDER BY person_id"
-            ),
-            {"d": DECREE_ID},
-        )
-        return [
-            (r[0], r[1], str(r[2]), r[3], None if r[4] is None else str(r[4]), *r[5:]) for r in rows
-        ]
+            text("SELECT * FROM decisions WHERE decree_id = :d"), {"d": DECREE_ID}
+        ).all()
+    return {int(r.person_id): tuple(r) for r in rows}
 
 
 def check_step(engine: Engine, as_of: date) -> int:
-    """Screen incrementally, then whole, on ``as_of``: both store the same decisions. How many
-    persons the incremental screen decided."""
+    """Screen incrementally, then whole, on ``as_of``: both give the same decisions, and the
+    incremental screen rewrote only the persons it decided again. How many it decided."""
+    before = stored_rows(engine)
     done = screening.screen(engine, as_of=as_of, changed_only=True, actor="test")
+    after = stored_rows(engine)
+    if done.incremental:
+        redone = {p for p, row in after.items() if row[-1] == done.screen_id}
+        assert len(redone) == done.persons
+        assert {p: r for p, r in after.items() if p not in redone} == {
+            p: r for p, r in before.items() if p not in redone and p in after
+        }
     carried = decisions(engine)
     screening.screen(engine, as_of=as_of, actor="test")
     assert carried == decisions(engine)

@@ -143,9 +143,12 @@ def test_changed_only_on_a_new_date_decides_again_only_whom_the_date_can_move(
 ) -> None:
     result = screening.screen(screened, as_of=date(2022, 11, 1), changed_only=True, actor="t")
     assert result.incremental and 0 < result.persons < 1_000
+    decree = screening.stored_decree(screened, "partial-mobilization-2022")
     with screened.connect() as conn:
-        stamps = conn.execute(select(Decision.version, Decision.as_of).distinct()).all()
-    assert [tuple(s) for s in stamps] == [(5, date(2022, 11, 1))]
+        now = screening.current_decisions(conn, decree=decree)
+    # every decision holds under the new version and date, carried or made again
+    assert now.select("version", "as_of").unique().rows() == [(5, date(2022, 11, 1))]
+    assert now.height == 3_000
 
 
 def test_changed_only_falls_back_to_full_screen_a_season_later(screened: Engine) -> None:

@@ -12,9 +12,14 @@ changed, or reading ``as_of``.
 For a person whose unstable rules are all *neutral* — a criterion that holds, any other rule
 that does not — on both sides, whose stable rules' conditions are unchanged between the dates,
 and whose held deferrals end on the same side of both dates, the new decision equals the old
-one; only the bits of ``grounds`` move to the new rules' positions (and unstable criteria,
-which hold, set theirs). Everyone else is decided again. ``plan`` says who that is, in terms a
-database can test; ``None`` when it cannot say (then everyone is decided again).
+one. Everyone else is decided again. ``plan`` says who that is, in terms a database can test;
+``None`` when it cannot say (then everyone is decided again).
+
+A carried decision is not rewritten: it keeps the ``grounds`` bits of the version it was
+decided under, and ``read_bits`` says how to read them under a later version. Every rule a
+carried person has passed through as unstable was neutral for them, and neutral depends only
+on the rule's kind, so a rule of the same id and kind in both versions keeps its bit, and any
+other rule of the later version is neutral: set for a criterion, unset otherwise.
 """
 
 from __future__ import annotations
@@ -34,10 +39,8 @@ MAX_DAYS = 92  # a longer gap moves too many ages to be worth carrying
 
 @dataclass
 class Plan:
-    """Who must be decided again, and how everyone else's ``grounds`` carry over."""
+    """Who must be decided again; the bits are positions in the old version's rules."""
 
-    moves: list[tuple[int, int]] = field(default_factory=list)  # (old bit, new bit) of stable rules
-    set_bits: int = 0  # new bits set for everyone carried: unstable criteria, which hold
     old_held: int = 0  # decide again where any of these old bits is set
     old_failed: int = 0  # decide again where any of these old bits (criteria) is unset
     old_deferred: int = 0  # … where any of these is set and the decision was ``deferred``
@@ -49,9 +52,21 @@ class Plan:
     window: tuple[date, date] | None = None  # (earlier, later] of the two dates
     context: Context | None = None  # the new version's, to state ``holds`` and ``fails``
 
-    def identity(self) -> bool:
-        """True when ``grounds`` carry over unchanged."""
-        return self.set_bits == 0 and all(a == b for a, b in self.moves)
+
+def read_bits(old: Version, new: Version) -> tuple[list[tuple[int, int]], int]:
+    """How ``grounds`` stored under ``old`` read under ``new`` for a carried decision: the
+    (old bit, new bit) of every rule with the same id and kind in both, and the bits of
+    ``new``'s other criteria, which hold for everyone carried."""
+    at = {r.id: (i, r.kind) for i, r in enumerate(old.rules)}
+    pairs: list[tuple[int, int]] = []
+    criteria = 0
+    for i, rule in enumerate(new.rules):
+        found = at.get(rule.id)
+        if found is not None and found[1] == rule.kind:
+            pairs.append((found[0], i))
+        elif rule.kind == "criterion":
+            criteria |= 1 << i
+    return pairs, criteria
 
 
 def _reads(node: exp.Expr) -> tuple[set[str], bool, bool, bool]:
@@ -121,6 +136,7 @@ def plan(old: Version, old_as_of: date, new: Version, new_as_of: date) -> Plan |
     result = Plan(window=(earlier, later) if moved else None, context=Context(new_as_of, p_new))
     age = children = False
     ends: set[str] = set()
+    moves: list[tuple[int, int]] = []  # (old position, new position) of stable rules
     for i, rule in enumerate(new.rules):
         found = old_at.get(rule.id)
         nodes = [rule.condition.node] + ([rule.until.node] if rule.until else [])
@@ -134,7 +150,7 @@ def plan(old: Version, old_as_of: date, new: Version, new_as_of: date) -> Plan |
             and not (moved and cond_as_of)
         )
         if stable and found is not None:
-            result.moves.append((found[0], i))
+            moves.append((found[0], i))
             age |= moved and cond_age
             children |= moved and cond_children
             if moved and rule.kind == "deferral" and rule.until is not None:
@@ -153,7 +169,6 @@ def plan(old: Version, old_as_of: date, new: Version, new_as_of: date) -> Plan |
             continue
         if rule.kind == "criterion":
             result.fails.append(rule.condition.node)
-            result.set_bits |= 1 << i
         else:
             result.holds.append(rule.condition.node)
         if found is not None:
@@ -162,7 +177,7 @@ def plan(old: Version, old_as_of: date, new: Version, new_as_of: date) -> Plan |
     for j, rule in enumerate(old.rules):
         if rule.id not in kept:
             _was(result, rule, j)
-    if [b for _, b in sorted(result.moves)] != sorted(b for _, b in result.moves):
+    if [b for _, b in sorted(moves)] != sorted(b for _, b in moves):
         return None  # stable rules in another order: the first ground could differ
     if age:
         result.birthdays = month_days(earlier, later)

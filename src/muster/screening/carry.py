@@ -3,20 +3,25 @@
 ``policy.carry.plan`` says, in the decree's terms, who an amendment (or a later as-of date)
 can change; here that becomes SQL: the persons to decide again are staged in a temporary
 table — those changed in the registry since the last screen, those whose stored decision
-was made under another version or on another date (a renewed or expired deferral), and those
+was made on its own since (a renewed or expired deferral, a decision at issue), and those
 the plan names (an unstable rule held or holds, a criterion failed or fails, a birthday or an
-end date between the two dates) — their decisions are dropped, and everyone else's stored
-decision is restamped with the new version and date, its ``grounds`` bits moved to the new
-rules' positions, in one UPDATE. The result is exactly what a whole screen would store
-(tests/screening/test_carry.py).
+end date between the two dates) — their decisions are dropped and made again, and everyone
+else's stored decision is left as it is: carried, it stands under the new screen. Nothing is
+rewritten for the persons an amendment does not touch.
+
+A carried row keeps the version, date and ``grounds`` bits it was decided under; the screen
+it stands under gives the version and date it holds for, and ``policy.carry.read_bits`` how
+its bits read there (``decisions.current_decisions``). Read that way, the result is exactly
+what a whole screen would store (tests/screening/test_carry.py).
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-from muster.policy.carry import Plan
+from muster.policy.carry import Plan, read_bits
 from muster.policy.sql import Dialect, literal, to_sql
+from muster.policy.versions import Version
 from muster.registry.reading import field_sql
 
 STAGE = "_screen_redecide"
@@ -47,28 +52,51 @@ def where_persons(plan: Plan, dialect: Dialect) -> list[str] | None:
     return tests
 
 
+def _tests(
+    mask: int, last: Version, versions: list[Version], *, unset: bool, extra: str = ""
+) -> list[str]:
+    """SQL over ``decisions`` rows: where any bit of ``mask`` (positions in ``last``, the
+    version of the last screen) is set (or, with ``unset``, unset) in the decision as it reads
+    under ``last`` — whatever version each row was decided under (``read_bits``)."""
+    if not mask:
+        return []
+    tests: list[str] = []
+    for old in versions:
+        pairs, criteria = read_bits(old, last)
+        paired = sum(1 << b for _, b in pairs)
+        stored = sum(1 << a for a, b in pairs if mask >> b & 1)
+        # bits of ``mask`` that read the same for every carried row: criteria set, others unset
+        always = mask & ~paired & (~criteria if unset else criteria)
+        if always:
+            tests.append(f"(version = {old.number}{extra})")
+        elif stored:
+            test = f"<> {stored}" if unset else "<> 0"
+            tests.append(f"(version = {old.number} AND (grounds & {stored}) {test}{extra})")
+    return tests
+
+
 def stage(
     conn: Connection,
     *,
     decree_id: str,
-    version: int,
-    as_of: str,
+    last: Version,
+    versions: list[Version],
     since_batch: int,
     plan: Plan,
     persons: list[str],
 ) -> int:
-    """Stage everyone to decide again in ``STAGE``; how many. ``as_of`` is an SQL literal of
-    the previous screen's date, ``persons`` the plan's tests on the persons' own fields."""
+    """Stage everyone to decide again in ``STAGE``; how many. ``last`` is the last screen's
+    version, ``versions`` every version of the decree, ``persons`` the plan's tests on the
+    persons' own fields."""
     pg = conn.dialect.name != "sqlite"
     conn.execute(text(f"DROP TABLE IF EXISTS {STAGE}"))
     conn.execute(text(f"CREATE TEMPORARY TABLE {STAGE} (person_id BIGINT PRIMARY KEY)"))
-    stale = [f"version <> {int(version)}", f"as_of <> {as_of}"]
-    if plan.old_held:
-        stale.append(f"(grounds & {plan.old_held}) <> 0")
-    if plan.old_failed:
-        stale.append(f"(grounds & {plan.old_failed}) <> {plan.old_failed}")
-    if plan.old_deferred:
-        stale.append(f"((grounds & {plan.old_deferred}) <> 0 AND decision = 'deferred')")
+    stale = [
+        "screen_id IS NULL",  # decided on its own since (at issue, a renewal): not carried
+        *_tests(plan.old_held, last, versions, unset=False),
+        *_tests(plan.old_failed, last, versions, unset=True),
+        *_tests(plan.old_deferred, last, versions, unset=False, extra=" AND decision = 'deferred'"),
+    ]
     parts = [
         f"SELECT id FROM persons WHERE batch_id > {int(since_batch)}",
         "SELECT person_id FROM decisions WHERE decree_id = :d AND (" + " OR ".join(stale) + ")",
@@ -86,48 +114,12 @@ def stage(
     return int(conn.scalar(text(f"SELECT count(*) FROM {STAGE}")) or 0)
 
 
-def regrounds(plan: Plan) -> str:
-    """``grounds`` with each stable rule's bit moved to its new position (runs of
-    neighbouring bits moved together), plus the bits of unstable criteria, which hold."""
-    runs: list[list[int]] = []  # [old start, new start, length]
-    for old, new in sorted(plan.moves):
-        if runs and old == runs[-1][0] + runs[-1][2] and new == runs[-1][1] + runs[-1][2]:
-            runs[-1][2] += 1
-        else:
-            runs.append([old, new, 1])
-    terms = [f"(((grounds >> {a}) & {(1 << n) - 1}) << {b})" for a, b, n in runs]
-    if plan.set_bits:
-        terms.append(str(plan.set_bits))
-    return " + ".join(terms) or "0"
-
-
-def carry_over(
-    conn: Connection,
-    *,
-    decree_id: str,
-    version: int,
-    as_of: str,
-    screen_id: int,
-    plan: Plan,
-    restamp: bool,
-) -> None:
-    """Drop the staged persons' decisions; with ``restamp``, stamp everyone else's with the
-    new version and date (``as_of``: an SQL literal) and this screen, their grounds moved to
-    the new rules' positions."""
+def drop_staged(conn: Connection, *, decree_id: str) -> None:
+    """Drop the staged persons' decisions; everyone else's stays as it is, carried."""
     conn.execute(
         text(
             f"DELETE FROM decisions WHERE decree_id = :d AND person_id IN "
             f"(SELECT person_id FROM {STAGE})"
-        ),
-        {"d": decree_id},
-    )
-    if not restamp:
-        return
-    grounds = "" if plan.identity() else f", grounds = {regrounds(plan)}"
-    conn.execute(
-        text(
-            f"UPDATE decisions SET version = {int(version)}, as_of = {as_of}, "
-            f"screen_id = {int(screen_id)}{grounds} WHERE decree_id = :d"
         ),
         {"d": decree_id},
     )

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, delete, select, text
 from muster.db import bulk
 from muster.errors import MusterError
 from muster.policy import decree as policy
+from muster.policy.carry import read_bits
 from muster.policy.engine import decide_frame
 from muster.policy.engine import explain as explain_one
 from muster.policy.fields import INPUT_COLUMNS
@@ -106,6 +107,52 @@ def eligible_ids(conn: Connection, *, decree_id: str, person_ids: Sequence[int])
     return {int(r[0]) for r in rows}
 
 
+def current_decisions(conn: Connection, *, decree: policy.Decree) -> pl.DataFrame:
+    """Every stored decision as it holds now, one row per person in id order: ``person_id``,
+    ``version``, ``as_of``, ``decision``, ``until``, ``ground``, ``grounds``. A decision
+    carried by the newest screen holds under that screen's version and date, its ``grounds``
+    read in that version's bit positions (``policy.carry.read_bits``); one made on its own
+    stands as it was made."""
+    schema = {
+        "person_id": pl.Int64,
+        "version": pl.Int64,
+        "as_of": pl.Date,
+        "decision": pl.String,
+        "until": pl.Date,
+        "ground": pl.String,
+        "grounds": pl.Int64,
+        "screen_id": pl.Int64,
+    }
+    rows = conn.execute(
+        select(*(getattr(Decision, c) for c in schema))
+        .where(Decision.decree_id == decree.id)
+        .order_by(Decision.person_id)
+    ).all()
+    frame = pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+    last = conn.execute(
+        select(Screen.version, Screen.as_of)
+        .where(Screen.decree_id == decree.id)
+        .order_by(Screen.id.desc())
+        .limit(1)
+    ).first()
+    if last is None:
+        return frame.drop("screen_id")
+    now = decree.version(int(last.version))
+    carried = pl.col("screen_id").is_not_null()
+    grounds = pl.col("grounds")
+    for number in frame.filter(carried)["version"].unique().to_list():
+        pairs, criteria = read_bits(decree.version(int(number)), now)
+        read = pl.lit(criteria, pl.Int64)
+        for a, b in pairs:
+            read = read + (((pl.col("grounds") // (1 << a)) % 2) * (1 << b))
+        grounds = pl.when(carried & (pl.col("version") == number)).then(read).otherwise(grounds)
+    return frame.with_columns(
+        pl.when(carried).then(pl.lit(now.number, pl.Int64)).otherwise("version").alias("version"),
+        pl.when(carried).then(pl.lit(last.as_of, pl.Date)).otherwise("as_of").alias("as_of"),
+        grounds.alias("grounds"),
+    ).drop("screen_id")
+
+
 def decide_now(
     conn: Connection, *, version: policy.Version, person_ids: Sequence[int], as_of: date
 ) -> dict[int, tuple[str, str | None]]:
@@ -142,7 +189,7 @@ def redecide(
 ) -> pl.DataFrame:
     """Decide these persons again under ``version`` on the as-of date, on the registry data in
     the caller's transaction, and store the result as their latest decision (stamped with the
-    version and date, kept under the screen that last decided them).
+    version and date, under no screen: the next incremental screen decides them again).
 
     Returns one row per person with a stored decision: ``person_id``, the decision before
     (``was``, ``was_until``, ``was_ground``) and after (``decision``, ``until``, ``ground``).
@@ -170,7 +217,6 @@ def redecide(
                 Decision.decision,
                 Decision.until,
                 Decision.ground,
-                Decision.screen_id,
             ).where(Decision.decree_id == decree_id, Decision.person_id.in_(part))
         ).all()
         conn.execute(
@@ -185,7 +231,6 @@ def redecide(
             "was": pl.String,
             "was_until": pl.Date,
             "was_ground": pl.String,
-            "screen_id": pl.Int64,
         },
         orient="row",
     )
@@ -211,7 +256,7 @@ def store(
     screen_id: int | None = None,
 ) -> None:
     """Append decisions (``person_id`` and ``decide_frame``'s columns) as the persons' latest,
-    under ``screen_id`` (else each row's own ``screen_id`` column)."""
+    made by the screen ``screen_id`` (None: decided on their own, outside a screen)."""
     bulk.insert(
         conn,
         "decisions",
@@ -224,6 +269,6 @@ def store(
             "until",
             "ground",
             "grounds",
-            pl.col("screen_id") if screen_id is None else pl.lit(screen_id).alias("screen_id"),
+            pl.lit(screen_id, pl.Int64).alias("screen_id"),
         ),
     )

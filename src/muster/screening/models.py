@@ -54,7 +54,10 @@ class Screen(Base):
 
 
 class Decision(Base):
-    """A person's latest decision under a decree."""
+    """A person's latest decision under a decree, as it was made: the version, date and
+    ``grounds`` bits it was decided under, and the screen that made it (null when it was made
+    on its own: at issue, a renewal). An incremental screen leaves the decisions it carries
+    as they are; they then hold under the newest screen (``decisions.current_decisions``)."""
 
     __tablename__ = "decisions"
     __table_args__ = (
@@ -76,4 +79,4 @@ class Decision(Base):
     until: Mapped[date | None] = mapped_column(Date)
     ground: Mapped[str | None] = mapped_column(String(60))
     grounds: Mapped[int] = mapped_column(BigInteger)
-    screen_id: Mapped[int] = mapped_column(Integer)
+    screen_id: Mapped[int | None] = mapped_column(Integer)

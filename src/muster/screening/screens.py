@@ -18,7 +18,7 @@ from muster.db.clock import Progress, now, quiet
 from muster.policy import carry as policy_carry
 from muster.policy import decree as policy
 from muster.policy.engine import decide_frame
-from muster.policy.sql import Dialect, literal
+from muster.policy.sql import Dialect
 from muster.registry import reading
 from muster.screening import carry
 from muster.screening.decisions import COLUMNS, store
@@ -105,25 +105,16 @@ def screen(
             frames = reading.person_frames(engine, columns=COLUMNS)
         else:
             last, plan, persons = found
-            before = literal(last.as_of, _dialect(conn))
             total = carry.stage(
                 conn,
                 decree_id=decree.id,
-                version=last.version,
-                as_of=before,
+                last=decree.version(last.version),
+                versions=decree.versions,
                 since_batch=last.registry_batch,
                 plan=plan,
                 persons=persons,
             )
-            carry.carry_over(
-                conn,
-                decree_id=decree.id,
-                version=version.number,
-                as_of=literal(as_of, _dialect(conn)),
-                screen_id=screen_id,
-                plan=plan,
-                restamp=(last.version, last.as_of) != (version.number, as_of),
-            )
+            carry.drop_staged(conn, decree_id=decree.id)
             frames = reading.staged_frames(conn, table=carry.STAGE, columns=COLUMNS)
         done = 0
         progress("screen", 0, total)

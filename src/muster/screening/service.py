@@ -28,6 +28,7 @@ from muster.registry import reading
 from muster.screening import screens
 from muster.screening.decisions import (
     COLUMNS,
+    current_decisions,
     decide_now,
     decided_frames,
     eligible_ids,
@@ -320,6 +321,7 @@ def _impact(
 
 __all__ = [
     "COLUMNS",
+    "current_decisions",
     "decide_now",
     "decided_frames",
     "diff_versions",
