@@ -44,13 +44,14 @@ def stored_rows(engine: Engine) -> dict[int, tuple[Any, ...]]:
 
 def check_step(engine: Engine, as_of: date) -> int:
     """Screen incrementally, then whole, on ``as_of``: both give the same decisions, and the
-    incremental screen rewrote only the persons it decided again. How many it decided."""
+    incremental screen rewrote only decisions of persons it decided again. How many it
+    decided."""
     before = stored_rows(engine)
     done = screening.screen(engine, as_of=as_of, changed_only=True, actor="test")
     after = stored_rows(engine)
     if done.incremental:
         redone = {p for p, row in after.items() if row[-1] == done.screen_id}
-        assert len(redone) == done.persons
+        assert len(redone) <= done.persons
         assert {p: r for p, r in after.items() if p not in redone} == {
             p: r for p, r in before.items() if p not in redone and p in after
         }
@@ -80,6 +81,22 @@ def test_the_2022_amendments_carry_over_exactly_and_decide_few_again(populated: 
     correct(engine, [1, 2, 3], "G", date(2022, 11, 1))
     assert check_step(engine, date(2022, 10, 5)) >= 3
     assert 0 <= check_step(engine, date(2022, 11, 5)) < persons // 2
+
+
+def test_a_correction_that_moves_no_decision_rewrites_none(populated: Engine) -> None:
+    engine = populated
+    screening.load_decree(engine, DECREE, actor="test", today=START)
+    screening.screen(engine, as_of=date(2022, 10, 10), actor="test")
+    with engine.connect() as conn:
+        fit = [
+            int(r[0])
+            for r in conn.execute(text("SELECT id FROM persons WHERE fitness = 'A' LIMIT 30"))
+        ]
+    before = stored_rows(engine)
+    correct(engine, fit, "B", None)  # both categories are allowed: nobody's decision moves
+    done = screening.screen(engine, as_of=date(2022, 10, 10), changed_only=True, actor="test")
+    assert done.incremental and done.persons == len(fit) == 30
+    assert stored_rows(engine) == before
 
 
 def test_renewed_decisions_are_decided_again_by_the_next_screen(populated: Engine) -> None:

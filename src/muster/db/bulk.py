@@ -60,28 +60,32 @@ def insert(conn: Connection, table: str, frame: pl.DataFrame) -> int:
     return frame.height
 
 
-def update(conn: Connection, table: str, key: str, frame: pl.DataFrame) -> int:
-    """Overwrite the non-key columns of existing rows matched on ``key``."""
+def update(conn: Connection, table: str, key: str | tuple[str, ...], frame: pl.DataFrame) -> int:
+    """Overwrite the non-key columns of existing rows matched on ``key`` (a column, or the
+    columns of a composite key)."""
     if frame.height == 0:
         return 0
-    columns = [c for c in frame.columns if c != key]
+    keys = (key,) if isinstance(key, str) else key
+    columns = [c for c in frame.columns if c not in keys]
     raw: Any = conn.connection.driver_connection
-    ordered = frame.select([*columns, key])
+    ordered = frame.select([*columns, *keys])
     if is_sqlite(conn):
         sets = ", ".join(f"{c} = ?" for c in columns)
+        match = " AND ".join(f"{k} = ?" for k in keys)
         cursor = raw.cursor()
-        cursor.executemany(f"UPDATE {table} SET {sets} WHERE {key} = ?", _sqlite_rows(ordered))
+        cursor.executemany(f"UPDATE {table} SET {sets} WHERE {match}", _sqlite_rows(ordered))
         cursor.close()
     else:
         staging = f"_staging_{table}"
         with raw.cursor() as cursor:
             cursor.execute(
                 f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS "
-                f"SELECT {', '.join([*columns, key])} FROM {table} WITH NO DATA"
+                f"SELECT {', '.join([*columns, *keys])} FROM {table} WITH NO DATA"
             )
         insert(conn, staging, ordered)
         sets = ", ".join(f"{c} = s.{c}" for c in columns)
+        match = " AND ".join(f"t.{k} = s.{k}" for k in keys)
         with raw.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} t SET {sets} FROM {staging} s WHERE t.{key} = s.{key}")
+            cursor.execute(f"UPDATE {table} t SET {sets} FROM {staging} s WHERE {match}")
             cursor.execute(f"DROP TABLE {staging}")
     return frame.height

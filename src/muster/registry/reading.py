@@ -90,11 +90,13 @@ def person_frames(
     chunk: int = CHUNK,
     join: str = "",
     joined: Sequence[tuple[str, ColumnSpec]] = (),
+    where: str = "",
 ) -> Iterator[pl.DataFrame]:
     """Persons with ``id`` and the given fields (their employer's too), in id order, chunked.
 
     A higher domain may add its own table: ``join`` is the SQL join clause it writes (trusted
-    text, never user input) and ``joined`` the expressions it selects with their types.
+    text, never user input), ``joined`` the expressions it selects with their types, and
+    ``where`` a condition (trusted text) on the persons to read.
     """
     select, specs = _select(columns)
     select += [f"{sql} AS {spec.name}" for sql, spec in joined]
@@ -104,30 +106,9 @@ def person_frames(
         f"LEFT JOIN employers e ON e.code = p.employer_id {join}"
     )
     since = "" if since_batch is None else f" AND p.batch_id > {int(since_batch)}"
+    since += f" AND ({where})" if where else ""
     with engine.connect() as conn:
         yield from _pages(conn, base + " WHERE p.id > {last}" + since, "p.id", specs, chunk)
-
-
-def staged_frames(
-    conn: Connection, *, table: str, columns: Sequence[str], chunk: int = CHUNK
-) -> Iterator[pl.DataFrame]:
-    """The persons whose ids a higher domain staged in ``table`` (column ``person_id``; trusted
-    text), with the given fields, in id order, chunked, read in the caller's transaction.
-
-    Pages are ranges of ids, bounded on both tables, so each reads only its part of the
-    registry whatever the planner thinks of the staged table's size."""
-    select, specs = _select(columns)
-    ids = [int(r[0]) for r in conn.execute(text(f"SELECT person_id FROM {table} ORDER BY 1"))]
-    raw: Any = conn.connection.driver_connection
-    for start in range(0, len(ids), chunk):
-        low, high = ids[start], ids[min(start + chunk, len(ids)) - 1]
-        page = (
-            f"SELECT p.id, {', '.join(select)} FROM {table} s JOIN persons p ON p.id = s.person_id "
-            "LEFT JOIN employers e ON e.code = p.employer_id "
-            f"WHERE s.person_id BETWEEN {low} AND {high} AND p.id BETWEEN {low} AND {high} "
-            "ORDER BY p.id"
-        )
-        yield _page(raw, page, specs, sqlite=conn.dialect.name == "sqlite")
 
 
 def _pages(

@@ -139,18 +139,37 @@ def current_decisions(conn: Connection, *, decree: policy.Decree) -> pl.DataFram
         return frame.drop("screen_id")
     now = decree.version(int(last.version))
     carried = pl.col("screen_id").is_not_null()
-    grounds = pl.col("grounds")
-    for number in frame.filter(carried)["version"].unique().to_list():
-        pairs, criteria = read_bits(decree.version(int(number)), now)
-        read = pl.lit(criteria, pl.Int64)
-        for a, b in pairs:
-            read = read + (((pl.col("grounds") // (1 << a)) % 2) * (1 << b))
-        grounds = pl.when(carried & (pl.col("version") == number)).then(read).otherwise(grounds)
+    versions = frame.filter(carried)["version"].unique().to_list()
     return frame.with_columns(
         pl.when(carried).then(pl.lit(now.number, pl.Int64)).otherwise("version").alias("version"),
         pl.when(carried).then(pl.lit(last.as_of, pl.Date)).otherwise("as_of").alias("as_of"),
-        grounds.alias("grounds"),
+        pl.when(carried)
+        .then(read_grounds(decree, now, versions))
+        .otherwise("grounds")
+        .alias("grounds"),
     ).drop("screen_id")
+
+
+def read_grounds(
+    decree: policy.Decree,
+    now: policy.Version,
+    versions: Sequence[int],
+    *,
+    version: str = "version",
+    grounds: str = "grounds",
+) -> pl.Expr:
+    """Carried decisions' ``grounds`` (decided under the versions in column ``version``, among
+    ``versions``) read in ``now``'s bit positions (``policy.carry.read_bits``)."""
+    out = pl.col(grounds)
+    for number in versions:
+        if number == now.number:
+            continue
+        pairs, criteria = read_bits(decree.version(int(number)), now)
+        read = pl.lit(criteria, pl.Int64)
+        for a, b in pairs:
+            read = read + (pl.col(grounds) // (1 << a) % 2) * (1 << b)
+        out = pl.when(pl.col(version) == number).then(read).otherwise(out)
+    return out
 
 
 def decide_now(
@@ -254,21 +273,25 @@ def store(
     version: int,
     as_of: date,
     screen_id: int | None = None,
+    replace: bool = False,
 ) -> None:
     """Append decisions (``person_id`` and ``decide_frame``'s columns) as the persons' latest,
-    made by the screen ``screen_id`` (None: decided on their own, outside a screen)."""
-    bulk.insert(
-        conn,
-        "decisions",
-        decided.select(
-            pl.lit(decree_id).alias("decree_id"),
-            "person_id",
-            pl.lit(version).alias("version"),
-            pl.lit(as_of).alias("as_of"),
-            "decision",
-            "until",
-            "ground",
-            "grounds",
-            pl.lit(screen_id, pl.Int64).alias("screen_id"),
-        ),
+    made by the screen ``screen_id`` (None: decided on their own, outside a screen); with
+    ``replace``, overwrite the persons' stored decisions in place instead (on PostgreSQL the
+    table keeps free space in its pages, so such an update stays in the page, indexes
+    untouched, unless the end date changes)."""
+    rows = decided.select(
+        pl.lit(decree_id).alias("decree_id"),
+        "person_id",
+        pl.lit(version).alias("version"),
+        pl.lit(as_of).alias("as_of"),
+        "decision",
+        "until",
+        "ground",
+        "grounds",
+        pl.lit(screen_id, pl.Int64).alias("screen_id"),
     )
+    if replace:
+        bulk.update(conn, "decisions", ("decree_id", "person_id"), rows)
+    else:
+        bulk.insert(conn, "decisions", rows)

@@ -57,7 +57,9 @@ class Decision(Base):
     """A person's latest decision under a decree, as it was made: the version, date and
     ``grounds`` bits it was decided under, and the screen that made it (null when it was made
     on its own: at issue, a renewal). An incremental screen leaves the decisions it carries
-    as they are; they then hold under the newest screen (``decisions.current_decisions``)."""
+    as they are; they then hold under the newest screen (``decisions.current_decisions``), and
+    overwrites in place the few that read otherwise (on PostgreSQL the table is created with
+    ``fillfactor = 90`` so such updates stay in their page)."""
 
     __tablename__ = "decisions"
     __table_args__ = (

@@ -9,6 +9,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import date
+from functools import partial
 from typing import Any
 
 import polars as pl
@@ -18,10 +19,11 @@ from muster.db.clock import Progress, now, quiet
 from muster.policy import carry as policy_carry
 from muster.policy import decree as policy
 from muster.policy.engine import decide_frame
-from muster.policy.sql import Dialect
+from muster.policy.sql import Dialect, literal
 from muster.registry import reading
+from muster.registry.schemas import ColumnSpec
 from muster.screening import carry
-from muster.screening.decisions import COLUMNS, store
+from muster.screening.decisions import COLUMNS, read_grounds, store
 from muster.screening.models import Decision, DecreeVersionRecord, Screen
 from muster.screening.schemas import ScreenResult
 
@@ -59,6 +61,68 @@ def _plan(
         return None
     persons = carry.where_persons(plan, _dialect(engine))
     return None if persons is None else (last, plan, persons)
+
+
+_STORED = [
+    ("d.version", ColumnSpec("was_version", "int")),
+    ("d.decision", ColumnSpec("was", "text")),
+    ("d.until", ColumnSpec("was_until", "date")),
+    ("d.ground", ColumnSpec("was_ground", "text")),
+    ("d.grounds", ColumnSpec("was_grounds", "int")),
+    ("d.screen_id", ColumnSpec("was_screen", "int")),
+]
+
+
+def _redecide(
+    engine: Engine, decree: policy.Decree, last: Any, plan: policy_carry.Plan, persons: list[str]
+) -> Iterator[pl.DataFrame]:
+    """The persons to decide again since the ``last`` screen, with their stored decisions
+    (``was…``; null when they have none), in one pass over the registry."""
+    dialect = _dialect(engine)
+    return reading.person_frames(
+        engine,
+        columns=COLUMNS,
+        join=f"LEFT JOIN decisions d ON d.person_id = p.id AND d.decree_id = "
+        f"{literal(decree.id, dialect)}",
+        joined=_STORED,
+        where=carry.where_redecide(
+            plan,
+            last=decree.version(last.version),
+            versions=decree.versions,
+            since_batch=last.registry_batch,
+            persons=persons,
+        ),
+    )
+
+
+def _differs(
+    decree: policy.Decree, version: policy.Version, stored: pl.DataFrame, decided: pl.DataFrame
+) -> pl.Series:
+    """Whether each decision made now reads otherwise than the one stored: a stored decision
+    that reads the same under ``version`` is left as it is, carried, like everyone else's."""
+    was = stored.select(
+        "was",
+        "was_until",
+        "was_ground",
+        "was_screen",
+        read_grounds(
+            decree,
+            version,
+            stored["was_version"].drop_nulls().unique().to_list(),
+            version="was_version",
+            grounds="was_grounds",
+        ).alias("was_grounds"),
+    )
+    both = pl.concat(
+        [was, decided.select("decision", "until", "ground", "grounds")], how="horizontal"
+    )
+    return both.select(
+        pl.col("was_screen").is_null()  # none stored, or made on its own: not carried
+        | (pl.col("was") != pl.col("decision"))
+        | pl.col("was_until").ne_missing(pl.col("until"))
+        | pl.col("was_ground").ne_missing(pl.col("ground"))
+        | (pl.col("was_grounds") != pl.col("grounds"))
+    ).to_series()
 
 
 def _dialect(engine: Engine | Connection) -> Dialect:
@@ -103,46 +167,28 @@ def screen(
             total = int(conn.scalar(text("SELECT count(*) FROM persons")) or 0)
             conn.execute(delete(Decision).where(Decision.decree_id == decree.id))
             frames = reading.person_frames(engine, columns=COLUMNS)
-        else:
-            last, plan, persons = found
-            total = carry.stage(
-                conn,
-                decree_id=decree.id,
-                last=decree.version(last.version),
-                versions=decree.versions,
-                since_batch=last.registry_batch,
-                plan=plan,
-                persons=persons,
-            )
-            carry.drop_staged(conn, decree_id=decree.id)
-            frames = reading.staged_frames(conn, table=carry.STAGE, columns=COLUMNS)
+        else:  # progress: how far through the registry, by id
+            total = int(conn.scalar(text("SELECT max(id) FROM persons")) or 0)
+            frames = _redecide(engine, decree, *found)
         done = 0
         progress("screen", 0, total)
-        for _ in range(2):
-            for frame in frames:
-                out = pl.concat(
-                    [
-                        frame.select("id", "region_code"),
-                        decide_frame(version, frame, as_of).collect(),
-                    ],
-                    how="horizontal",
-                )
-                _count(counts, out)
-                store(
-                    conn,
-                    out.rename({"id": "person_id"}),
-                    decree_id=decree.id,
-                    version=version.number,
-                    as_of=as_of,
-                    screen_id=screen_id,
-                )
-                done += frame.height
-                progress("screen", done, total)
-            if found is None or not carry.unscreened(conn, decree_id=decree.id):
-                break
-            frames = reading.staged_frames(conn, table=carry.STAGE, columns=COLUMNS)
-        if found is not None:
-            carry.unstage(conn)
+        for frame in frames:
+            out = pl.concat(
+                [frame.select("id", "region_code"), decide_frame(version, frame, as_of).collect()],
+                how="horizontal",
+            )
+            _count(counts, out)
+            out = out.rename({"id": "person_id"})
+            put = partial(store, conn, decree_id=decree.id, version=version.number, as_of=as_of)
+            if found is None:
+                put(out, screen_id=screen_id)
+            else:  # write only decisions that read otherwise now, in place where stored
+                changed, had = _differs(decree, version, frame, out), frame["was"].is_not_null()
+                put(out.filter(changed & had), screen_id=screen_id, replace=True)
+                put(out.filter(changed & ~had), screen_id=screen_id)
+            done += frame.height
+            progress("screen", done if found is None else int(frame["id"][-1]), total)
+        progress("screen", total, total)
         summary = {k: dict(sorted(v.items())) for k, v in counts.items()}
         conn.execute(
             update(Screen)
