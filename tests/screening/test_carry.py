@@ -99,6 +99,15 @@ def test_a_correction_that_moves_no_decision_rewrites_none(populated: Engine) ->
     assert stored_rows(engine) == before
 
 
+def test_a_person_left_without_a_decision_is_decided_again(populated: Engine) -> None:
+    engine = populated
+    screening.load_decree(engine, DECREE, actor="test", today=START)
+    screening.screen(engine, as_of=START, actor="test")
+    with engine.begin() as conn:  # e.g. a row lost to a hand edit of the database
+        conn.execute(text("DELETE FROM decisions WHERE person_id IN (7, 8)"))
+    assert check_step(engine, START) == 2
+
+
 def test_renewed_decisions_are_decided_again_by_the_next_screen(populated: Engine) -> None:
     engine = populated
     screening.load_decree(engine, DECREE, actor="test", today=START)

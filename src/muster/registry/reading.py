@@ -90,25 +90,34 @@ def person_frames(
     chunk: int = CHUNK,
     join: str = "",
     joined: Sequence[tuple[str, ColumnSpec]] = (),
-    where: str = "",
+    where: Sequence[str] = (),
 ) -> Iterator[pl.DataFrame]:
     """Persons with ``id`` and the given fields (their employer's too), in id order, chunked.
 
     A higher domain may add its own table: ``join`` is the SQL join clause it writes (trusted
     text, never user input), ``joined`` the expressions it selects with their types, and
-    ``where`` a condition (trusted text) on the persons to read.
+    ``where`` conditions (trusted text) on the persons to read: anyone for whom one holds,
+    each read on its own (a condition on the persons' fields in one pass over the registry, a
+    condition on the joined table without reading the registry), no one twice.
     """
     select, specs = _select(columns)
     select += [f"{sql} AS {spec.name}" for sql, spec in joined]
     specs += [spec for _, spec in joined]
     base = (
         f"SELECT p.id, {', '.join(select)} FROM persons p "
-        f"LEFT JOIN employers e ON e.code = p.employer_id {join}"
+        f"LEFT JOIN employers e ON e.code = p.employer_id {join} WHERE p.id > {{last}}"
     )
-    since = "" if since_batch is None else f" AND p.batch_id > {int(since_batch)}"
-    since += f" AND ({where})" if where else ""
+    if since_batch is not None:
+        base += f" AND p.batch_id > {int(since_batch)}"
+    query, key = base, "p.id"
+    if where:
+        parts = [
+            f"{base} AND ({w})" + "".join(f" AND ({x}) IS NOT TRUE" for x in where[:i])
+            for i, w in enumerate(where)
+        ]
+        query, key = f"SELECT * FROM ({' UNION ALL '.join(parts)}) AS u", "id"
     with engine.connect() as conn:
-        yield from _pages(conn, base + " WHERE p.id > {last}" + since, "p.id", specs, chunk)
+        yield from _pages(conn, query, key, specs, chunk)
 
 
 def _pages(
@@ -125,6 +134,8 @@ def _pages(
             return
         last = int(frame["id"][-1])
         yield frame
+        if frame.height < chunk:  # the last page: no need to ask again
+            return
 
 
 def field_sql(name: str) -> str:

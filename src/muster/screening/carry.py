@@ -74,19 +74,41 @@ def _tests(
 
 
 def where_redecide(
-    plan: Plan, *, last: Version, versions: list[Version], since_batch: int, persons: list[str]
-) -> str:
-    """Who to decide again, as SQL over ``persons p``, ``employers e`` and the stored decision
-    ``d``: ``last`` is the last screen's version, ``versions`` every version of the decree,
-    ``persons`` the plan's tests on the persons' own fields (``where_persons``)."""
-    tests = [
-        f"p.batch_id > {int(since_batch)}",  # changed in the registry since
-        "d.screen_id IS NULL",  # no decision, or one made on its own since: not carried
+    plan: Plan,
+    *,
+    decree: str,
+    last: Version,
+    versions: list[Version],
+    since_batch: int,
+    persons: list[str],
+    missing: bool,
+) -> list[str]:
+    """Who to decide again, as SQL conditions over ``persons p``, ``employers e`` and the
+    stored decision ``d``: those changed in the registry since (``since_batch``) or named by
+    the plan's tests on their own fields (``persons``, ``where_persons``); those whose stored
+    decision (of ``decree``, an SQL literal) was made on its own or reads as the plan names
+    (bits of ``last``, the last screen's version, read from any of the decree's ``versions``);
+    and with ``missing`` anyone without a decision. The first is one pass over the registry,
+    the others a pass over the decisions."""
+    stale = [
+        "d.screen_id IS NULL",  # made on its own since (at issue, a renewal): not carried
         *_tests(plan.old_held, last, versions, unset=False),
         *_tests(plan.old_failed, last, versions, unset=True),
         *_tests(
             plan.old_deferred, last, versions, unset=False, extra=" AND d.decision = 'deferred'"
         ),
-        *persons,
     ]
-    return " OR ".join(tests)
+    ids = [
+        f"SELECT d.person_id FROM decisions d WHERE d.decree_id = {decree} AND ("
+        + " OR ".join(stale)
+        + ")"
+    ]
+    if missing:
+        ids.append(
+            "SELECT p.id FROM persons p WHERE NOT EXISTS (SELECT 1 FROM decisions d "
+            f"WHERE d.decree_id = {decree} AND d.person_id = p.id)"
+        )
+    return [
+        " OR ".join([f"p.batch_id > {int(since_batch)}", *persons]),
+        f"p.id IN ({' UNION '.join(ids)})",
+    ]

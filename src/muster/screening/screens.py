@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, delete, insert, select, text, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 
 from muster.db.clock import Progress, now, quiet
 from muster.policy import carry as policy_carry
@@ -77,20 +77,29 @@ def _redecide(
     engine: Engine, decree: policy.Decree, last: Any, plan: policy_carry.Plan, persons: list[str]
 ) -> Iterator[pl.DataFrame]:
     """The persons to decide again since the ``last`` screen, with their stored decisions
-    (``was…``; null when they have none), in one pass over the registry."""
-    dialect = _dialect(engine)
+    (``was…``; null when they have none)."""
+    quoted = literal(decree.id, _dialect(engine))
+    with engine.connect() as conn:  # a decision for everyone: the usual case, counted cheaply
+        registry = int(conn.scalar(text("SELECT count(*) FROM persons")) or 0)
+        decided = int(
+            conn.scalar(
+                select(func.count()).select_from(Decision).where(Decision.decree_id == decree.id)
+            )
+            or 0
+        )
     return reading.person_frames(
         engine,
         columns=COLUMNS,
-        join=f"LEFT JOIN decisions d ON d.person_id = p.id AND d.decree_id = "
-        f"{literal(decree.id, dialect)}",
+        join=f"LEFT JOIN decisions d ON d.person_id = p.id AND d.decree_id = {quoted}",
         joined=_STORED,
         where=carry.where_redecide(
             plan,
+            decree=quoted,
             last=decree.version(last.version),
             versions=decree.versions,
             since_batch=last.registry_batch,
             persons=persons,
+            missing=decided < registry,
         ),
     )
 
