@@ -126,7 +126,7 @@ def test_renewed_decisions_are_decided_again_by_the_next_screen(populated: Engin
 
 def amended_decree(tmp_path: Path) -> Path:
     """The 2022 decree with a version 6 that widens the fitness allowed (a parameter) and adds
-    a criterion and an exemption: unstable criteria carry over only where they hold."""
+    a criterion and exemptions: unstable criteria carry over only where they hold."""
     data = yaml.safe_load(DECREE.read_text())
     data["versions"].append(
         {"version": 6, "effective_from": "2022-11-01", "target": 300000, "title": "Wider"}
@@ -150,6 +150,15 @@ def amended_decree(tmp_path: Path) -> Path:
             "reference": "test",
             "in_force_from": date(2022, 11, 1),
             "condition": "employer_critical AND NOT (sector IN ('agriculture'))",
+        }
+    )
+    data["exemptions"].append(
+        {  # holds for persons without an employer: an employer test that a null passes
+            "id": "no-employer",
+            "title": "Without an employer",
+            "reference": "test",
+            "in_force_from": date(2022, 11, 1),
+            "condition": "employer_sector IS NULL",
         }
     )
     path = tmp_path / "amended.yaml"

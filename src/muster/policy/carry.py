@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from muster.policy.evaluate import Context
+from muster.policy.evaluate import Context, Trace, evaluate
 from muster.policy.expressions import function_args, function_name
 from muster.policy.versions import Rule, Version
 
@@ -67,6 +67,18 @@ def read_bits(old: Version, new: Version) -> tuple[list[tuple[int, int]], int]:
         elif rule.kind == "criterion":
             criteria |= 1 << i
     return pairs, criteria
+
+
+def fields_read(node: exp.Expr, ctx: Context) -> set[str]:
+    """The registry fields a condition reads (not its parameters or the as-of date)."""
+    names = {str(c.name) for c in node.find_all(exp.Column)}
+    return names - set(ctx.params) - {"as_of"}
+
+
+def holds_without(node: exp.Expr, ctx: Context, fields: set[str]) -> bool:
+    """Whether a condition that reads only ``fields`` holds when every one of them is
+    missing (null): e.g. an employer's fields for a person without an employer."""
+    return evaluate(node, dict.fromkeys(fields), ctx, Trace()) is True
 
 
 def _reads(node: exp.Expr) -> tuple[set[str], bool, bool, bool]:

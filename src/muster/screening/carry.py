@@ -18,22 +18,40 @@ what a whole screen would store (tests/screening/test_carry.py).
 
 from __future__ import annotations
 
-from muster.policy.carry import Plan, read_bits
+from muster.policy.carry import Plan, fields_read, holds_without, read_bits
 from muster.policy.sql import Dialect, literal, to_sql
 from muster.policy.versions import Version
-from muster.registry.reading import field_sql
+from muster.registry.reading import EMPLOYER_FIELDS, field_sql
 
 
 def where_persons(plan: Plan, dialect: Dialect) -> list[str] | None:
     """The plan's tests on a person's own fields, as SQL over ``persons p`` and ``employers
-    e``; None when a condition cannot be stated in SQL."""
-    assert plan.context is not None
+    e``; None when a condition cannot be stated in SQL. Tests on the employer's fields alone
+    are made once per employer, not once per person."""
+    ctx = plan.context
+    assert ctx is not None
     tests: list[str] = []
+    employers: list[str] = []
+    unemployed = False  # whether a test on employers holds for a person without one
     for node, hit in [(n, "TRUE") for n in plan.holds] + [(n, "NOT TRUE") for n in plan.fails]:
-        sql = to_sql(node, plan.context, column=field_sql, dialect=dialect)
+        sql = to_sql(node, ctx, column=field_sql, dialect=dialect)
         if sql is None:
             return None
-        tests.append(f"({sql}) IS {hit}")  # unknown (null) neither holds nor fails to
+        test = f"({sql}) IS {hit}"  # unknown (null) neither holds nor fails to
+        read = fields_read(node, ctx)
+        if read and read <= set(EMPLOYER_FIELDS):
+            employers.append(test)
+            unemployed |= holds_without(node, ctx, read) == (hit == "TRUE")
+        else:
+            tests.append(test)
+    if employers:
+        tests.insert(
+            0,
+            "p.employer_id IN (SELECT e.code FROM employers e WHERE "
+            + " OR ".join(employers)
+            + ")"
+            + (" OR p.employer_id IS NULL" if unemployed else ""),
+        )
     if plan.birthdays and dialect == "sqlite":
         days = ", ".join(literal(d, dialect) for d in plan.birthdays)
         tests.append(f"substr(p.birth_date, 6, 5) IN ({days})")
