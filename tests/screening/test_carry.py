@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -99,13 +100,18 @@ def test_a_correction_that_moves_no_decision_rewrites_none(populated: Engine) ->
     assert stored_rows(engine) == before
 
 
-def test_a_person_left_without_a_decision_is_decided_again(populated: Engine) -> None:
+def test_a_person_new_to_the_registry_is_decided_by_the_next_screen(
+    populated: Engine, tmp_path: Path
+) -> None:
     engine = populated
     screening.load_decree(engine, DECREE, actor="test", today=START)
     screening.screen(engine, as_of=START, actor="test")
-    with engine.begin() as conn:  # e.g. a row lost to a hand edit of the database
-        conn.execute(text("DELETE FROM decisions WHERE person_id IN (7, 8)"))
-    assert check_step(engine, START) == 2
+    registry.export_file(engine, tmp_path / "all.csv")
+    new = pl.read_csv(tmp_path / "all.csv", infer_schema=False).head(1)
+    new.with_columns(pl.lit("999999999951").alias("national_id")).write_csv(tmp_path / "new.csv")
+    registry.import_file(engine, tmp_path / "new.csv", actor="test")
+    assert check_step(engine, START) == 1
+    assert len(decisions(engine)) == len(stored_rows(engine)) == 3_001
 
 
 def test_renewed_decisions_are_decided_again_by_the_next_screen(populated: Engine) -> None:

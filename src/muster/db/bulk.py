@@ -17,6 +17,15 @@ from sqlalchemy import Connection
 from muster.db.engine import is_sqlite
 
 
+def among(conn: Connection, column: str, ids: Sequence[int]) -> str:
+    """SQL: ``column`` is one of these ids, however many (one array or JSON list, not one
+    bound parameter each), for each engine to look up in its index."""
+    listed = ",".join(str(int(i)) for i in ids)
+    if is_sqlite(conn):
+        return f"{column} IN (SELECT value FROM json_each('[{listed}]'))"
+    return f"{column} = ANY('{{{listed}}}'::bigint[])"
+
+
 def _sqlite_rows(frame: pl.DataFrame) -> list[tuple[Any, ...]]:
     exprs = []
     for name, dtype in frame.schema.items():

@@ -10,6 +10,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, Engine, text
 
+from muster.db import bulk
 from muster.db.engine import connected
 from muster.errors import MusterError
 from muster.registry.schemas import PERSON_COLUMNS, ColumnSpec
@@ -90,34 +91,47 @@ def person_frames(
     chunk: int = CHUNK,
     join: str = "",
     joined: Sequence[tuple[str, ColumnSpec]] = (),
-    where: Sequence[str] = (),
 ) -> Iterator[pl.DataFrame]:
     """Persons with ``id`` and the given fields (their employer's too), in id order, chunked.
 
     A higher domain may add its own table: ``join`` is the SQL join clause it writes (trusted
-    text, never user input), ``joined`` the expressions it selects with their types, and
-    ``where`` conditions (trusted text) on the persons to read: anyone for whom one holds,
-    each read on its own (a condition on the persons' fields in one pass over the registry, a
-    condition on the joined table without reading the registry), no one twice.
+    text, never user input) and ``joined`` the expressions it selects with their types.
     """
     select, specs = _select(columns)
     select += [f"{sql} AS {spec.name}" for sql, spec in joined]
     specs += [spec for _, spec in joined]
     base = (
         f"SELECT p.id, {', '.join(select)} FROM persons p "
-        f"LEFT JOIN employers e ON e.code = p.employer_id {join} WHERE p.id > {{last}}"
+        f"LEFT JOIN employers e ON e.code = p.employer_id {join}"
     )
-    if since_batch is not None:
-        base += f" AND p.batch_id > {int(since_batch)}"
-    query, key = base, "p.id"
-    if where:
-        parts = [
-            f"{base} AND ({w})" + "".join(f" AND ({x}) IS NOT TRUE" for x in where[:i])
-            for i, w in enumerate(where)
-        ]
-        query, key = f"SELECT * FROM ({' UNION ALL '.join(parts)}) AS u", "id"
+    since = "" if since_batch is None else f" AND p.batch_id > {int(since_batch)}"
     with engine.connect() as conn:
-        yield from _pages(conn, query, key, specs, chunk)
+        yield from _pages(conn, base + " WHERE p.id > {last}" + since, "p.id", specs, chunk)
+
+
+def persons_among(
+    conn: Connection,
+    *,
+    ids: Sequence[int],
+    columns: Sequence[str],
+    chunk: int = CHUNK,
+    join: str = "",
+    joined: Sequence[tuple[str, ColumnSpec]] = (),
+) -> Iterator[pl.DataFrame]:
+    """These persons (``ids`` in ascending order, any number) with the given fields, in id
+    order, chunked, read in the caller's transaction through the primary key; ``join`` and
+    ``joined`` as for ``person_frames``."""
+    select, specs = _select(columns)
+    select += [f"{sql} AS {spec.name}" for sql, spec in joined]
+    specs += [spec for _, spec in joined]
+    raw: Any = conn.connection.driver_connection
+    for start in range(0, len(ids), chunk):
+        page = (
+            f"SELECT p.id, {', '.join(select)} FROM persons p "
+            f"LEFT JOIN employers e ON e.code = p.employer_id {join} "
+            f"WHERE {bulk.among(conn, 'p.id', ids[start : start + chunk])} ORDER BY p.id"
+        )
+        yield _page(raw, page, specs, sqlite=conn.dialect.name == "sqlite")
 
 
 def _pages(

@@ -1,8 +1,8 @@
 """An amendment or a registry correction re-screened incrementally, set-based in the database.
 
 ``policy.carry.plan`` says, in the decree's terms, who an amendment (or a later as-of date)
-can change; here that becomes one SQL condition over the registry joined with the stored
-decisions, read in one pass: the persons to decide again are those changed in the registry
+can change; here that becomes one SQL query, a pass over the registry and one over the stored
+decisions: the persons to decide again are those changed in the registry
 since the last screen, those without a decision or whose decision was made on its own since
 (a renewed or expired deferral), and those the plan names (an unstable rule held or holds, a
 criterion failed or fails, a birthday or an end date between the two dates). Each is decided
@@ -91,7 +91,7 @@ def _tests(
     return tests
 
 
-def where_redecide(
+def to_redecide(
     plan: Plan,
     *,
     decree: str,
@@ -99,15 +99,14 @@ def where_redecide(
     versions: list[Version],
     since_batch: int,
     persons: list[str],
-    missing: bool,
-) -> list[str]:
-    """Who to decide again, as SQL conditions over ``persons p``, ``employers e`` and the
-    stored decision ``d``: those changed in the registry since (``since_batch``) or named by
-    the plan's tests on their own fields (``persons``, ``where_persons``); those whose stored
-    decision (of ``decree``, an SQL literal) was made on its own or reads as the plan names
-    (bits of ``last``, the last screen's version, read from any of the decree's ``versions``);
-    and with ``missing`` anyone without a decision. The first is one pass over the registry,
-    the others a pass over the decisions."""
+) -> str:
+    """SQL for the ids of everyone to decide again, in order: those changed in the registry
+    since (``since_batch``) or named by the plan's tests on their own fields (``persons``,
+    ``where_persons``); those whose stored decision (of ``decree``, an SQL literal) was made
+    on its own or reads as the plan names (bits of ``last``, the last screen's version, read
+    from any of the decree's ``versions``). One pass over the registry, one over the
+    decisions. (Everyone has a decision: every screen decides anyone without one, and a
+    person new to the registry comes in a newer batch.)"""
     stale = [
         "d.screen_id IS NULL",  # made on its own since (at issue, a renewal): not carried
         *_tests(plan.old_held, last, versions, unset=False),
@@ -117,16 +116,10 @@ def where_redecide(
         ),
     ]
     ids = [
+        "SELECT p.id FROM persons p LEFT JOIN employers e ON e.code = p.employer_id WHERE "
+        + " OR ".join([f"p.batch_id > {int(since_batch)}", *persons]),
         f"SELECT d.person_id FROM decisions d WHERE d.decree_id = {decree} AND ("
         + " OR ".join(stale)
-        + ")"
+        + ")",
     ]
-    if missing:
-        ids.append(
-            "SELECT p.id FROM persons p WHERE NOT EXISTS (SELECT 1 FROM decisions d "
-            f"WHERE d.decree_id = {decree} AND d.person_id = p.id)"
-        )
-    return [
-        " OR ".join([f"p.batch_id > {int(since_batch)}", *persons]),
-        f"p.id IN ({' UNION '.join(ids)})",
-    ]
+    return " UNION ".join(ids) + " ORDER BY 1"

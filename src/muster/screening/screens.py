@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, delete, insert, select, text, update
 
 from muster.db.clock import Progress, now, quiet
 from muster.policy import carry as policy_carry
@@ -74,34 +74,28 @@ _STORED = [
 
 
 def _redecide(
-    engine: Engine, decree: policy.Decree, last: Any, plan: policy_carry.Plan, persons: list[str]
+    conn: Connection, decree: policy.Decree, last: Any, plan: policy_carry.Plan, persons: list[str]
 ) -> Iterator[pl.DataFrame]:
     """The persons to decide again since the ``last`` screen, with their stored decisions
-    (``was…``; null when they have none)."""
-    quoted = literal(decree.id, _dialect(engine))
-    with engine.connect() as conn:  # a decision for everyone: the usual case, counted cheaply
-        registry = int(conn.scalar(text("SELECT count(*) FROM persons")) or 0)
-        decided = int(
-            conn.scalar(
-                select(func.count()).select_from(Decision).where(Decision.decree_id == decree.id)
-            )
-            or 0
-        )
-    return reading.person_frames(
-        engine,
-        columns=COLUMNS,
-        join=f"LEFT JOIN decisions d ON d.person_id = p.id AND d.decree_id = {quoted}",
-        joined=_STORED,
-        where=carry.where_redecide(
-            plan,
-            decree=quoted,
-            last=decree.version(last.version),
-            versions=decree.versions,
-            since_batch=last.registry_batch,
-            persons=persons,
-            missing=decided < registry,
-        ),
+    (``was…``; null when they have none), read in the caller's transaction."""
+    dialect = _dialect(conn)
+    quoted = literal(decree.id, dialect)
+    query = carry.to_redecide(
+        plan,
+        decree=quoted,
+        last=decree.version(last.version),
+        versions=decree.versions,
+        since_batch=last.registry_batch,
+        persons=persons,
     )
+    ids = [int(r[0]) for r in conn.execute(text(query))]
+    mine = f"x.decree_id = {quoted} AND x.person_id = p.id"
+    join = (  # each person's own row, through the primary key (never a pass over the table)
+        f"LEFT JOIN decisions d ON d.decree_id = {quoted} AND d.person_id = p.id"
+        if dialect == "sqlite"
+        else f"LEFT JOIN LATERAL (SELECT * FROM decisions x WHERE {mine} LIMIT 1) d ON TRUE"
+    )
+    return reading.persons_among(conn, ids=ids, columns=COLUMNS, join=join, joined=_STORED)
 
 
 def _differs(
@@ -178,7 +172,7 @@ def screen(
             frames = reading.person_frames(engine, columns=COLUMNS)
         else:  # progress: how far through the registry, by id
             total = int(conn.scalar(text("SELECT max(id) FROM persons")) or 0)
-            frames = _redecide(engine, decree, *found)
+            frames = _redecide(conn, decree, *found)
         done = 0
         progress("screen", 0, total)
         for frame in frames:
