@@ -88,7 +88,12 @@ def _redecide(
         since_batch=last.registry_batch,
         persons=persons,
     )
-    ids = [int(r[0]) for r in conn.execute(text(query))]
+    raw: Any = conn.connection.driver_connection  # plain tuples: no row objects for 100,000s
+    cursor = raw.cursor()
+    try:
+        ids = [int(r[0]) for r in cursor.execute(query).fetchall()]
+    finally:
+        cursor.close()
     mine = f"x.decree_id = {quoted} AND x.person_id = p.id"
     join = (  # each person's own row, through the primary key (never a pass over the table)
         f"LEFT JOIN decisions d ON d.decree_id = {quoted} AND d.person_id = p.id"
@@ -192,6 +197,8 @@ def screen(
             done += frame.height
             progress("screen", done if found is None else int(frame["id"][-1]), total)
         progress("screen", total, total)
+        if found is None and conn.dialect.name != "sqlite":
+            conn.execute(text("ANALYZE decisions"))  # the planner's figures for the new rows
         summary = {k: dict(sorted(v.items())) for k, v in counts.items()}
         conn.execute(
             update(Screen)
