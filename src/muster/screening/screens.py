@@ -80,6 +80,8 @@ def _redecide(
     (``was…``; null when they have none), read in the caller's transaction."""
     dialect = _dialect(conn)
     quoted = literal(decree.id, dialect)
+    if dialect == "postgresql":  # the union of ids and their order in memory, not on disk
+        conn.execute(text("SET LOCAL work_mem = '64MB'"))
     query = carry.to_redecide(
         plan,
         decree=quoted,
