@@ -26,6 +26,7 @@ from muster.accounts.schemas import (
 from muster.audit import service as audit
 from muster.audit.schemas import Event
 from muster.db.clock import now as utcnow
+from muster.db.engine import connected
 from muster.errors import MusterError
 from muster.registry.models import Employer, Person, Region
 
@@ -274,10 +275,12 @@ def verify_code(
     return _open_session(engine, user_id=None, national_id=national_id, role="citizen", at=at)
 
 
-def principal(engine: Engine, *, token: str, at: datetime | None = None) -> Principal | None:
+def principal(
+    engine: Engine | Connection, *, token: str, at: datetime | None = None
+) -> Principal | None:
     """Who holds this session token, or None if it is unknown or expired."""
     at = at or utcnow()
-    with engine.connect() as conn:
+    with connected(engine) as conn:
         s = conn.execute(
             select(WebSession).where(
                 WebSession.token_hash == _sha(token), WebSession.expires_at > at
