@@ -90,8 +90,10 @@ def get_engine(url: str) -> Engine:
     return engine
 
 
-# Connections per web worker process for reads from the event loop.
-READER_POOL = 20
+# Connections per web worker process for reads from the event loop. A worker runs one
+# request's Python at a time, so ten reads in flight keep it and the database busy; with the
+# ordinary pool's 40, two workers stay within PostgreSQL's default of 100 connections.
+READER_POOL = 10
 
 
 def async_reader(engine: Engine) -> AsyncEngine | None:
