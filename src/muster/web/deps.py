@@ -48,9 +48,10 @@ async def get_engine(request: Request) -> Engine:
 
 
 async def read(request: Request, reader: Callable[[Connection], T]) -> T:
-    """``reader(connection)``, off the event loop's critical path: on PostgreSQL over the
-    asyncio engine, in the loop itself (the synchronous services run in a greenlet that waits
-    for the database as the loop's other requests do), on SQLite in a worker thread."""
+    """``reader(connection)`` without blocking the event loop while the database answers: on
+    PostgreSQL over the asyncio engine, in the loop itself (the synchronous services run in a
+    greenlet that yields to the loop's other requests at every round trip), on SQLite in a
+    worker thread."""
     readers: AsyncEngine | None = request.app.state.readers
     if readers is not None:
         async with readers.connect() as conn:
