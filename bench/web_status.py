@@ -16,8 +16,12 @@ Then, on loopback, side by side:
    the person, the decision explained under the decree in force, call-ups, notices, claims
    and deadlines, every request a different citizen than the one before.
 2. peer, **bare FastAPI**: ``bench/bare_app.py`` under ``uvicorn --workers W``, ``GET /async``
-   (a constant JSON from the event loop) and ``GET /sync`` (the same from a ``def`` route run
-   in the thread pool, as muster's routes are): no middleware, database or authentication.
+   (a constant JSON from the event loop, as muster's status route runs) and ``GET /sync`` (the
+   same from a ``def`` route run in the thread pool, as most of muster's routes are): no
+   middleware, database or authentication.
+
+Both servers run uvicorn with its defaults, so with uvloop and httptools, which muster installs
+(the report names the versions).
 
 Each is driven by ``wrk -t 2 -c 100 -d 20s --latency --timeout 10s`` (``--threads``,
 ``--connections``, ``--seconds``) after a 5-second warm-up (``--warmup``); wrk, the servers and
@@ -56,6 +60,7 @@ import urllib.error
 import urllib.request
 import uuid
 from datetime import UTC, date, datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -331,6 +336,13 @@ def measure(url: str, args: argparse.Namespace, tokens: list[str]) -> dict[str, 
     return results
 
 
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
 def commit() -> str:
     done = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
@@ -367,6 +379,8 @@ def main() -> None:
         "machine": platform.platform(),
         "cpus": os.cpu_count(),
         "command": " ".join(["bench/web_status.py", *sys.argv[1:]]),
+        # Both servers run uvicorn's defaults: uvloop and httptools when they are installed.
+        "server": {name: _version(name) for name in ("uvicorn", "uvloop", "httptools")},
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     admin = create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
@@ -403,7 +417,8 @@ def main() -> None:
     print()
     print(
         f"{report['persons']:,} persons, {args.sessions:,} sessions ({called:,} called up), "
-        f"{args.connections} connections, {args.workers} workers, {args.seconds} s each"
+        f"{args.connections} connections, {args.workers} workers, {args.seconds} s each; "
+        + ", ".join(f"{k} {v or 'not installed'}" for k, v in report["server"].items())
     )
     print(f"{'':<16}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>9}  muster ÷ this")
     for label, r in (("muster status", m), ("bare async", a), ("bare sync", s)):

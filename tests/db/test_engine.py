@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import pkgutil
 from pathlib import Path
@@ -9,10 +10,17 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import Connection, inspect, text
 
 from muster.db.base import Base
-from muster.db.engine import current_revision, get_engine, head_revision, migrate, normalise_url
+from muster.db.engine import (
+    async_reader,
+    current_revision,
+    get_engine,
+    head_revision,
+    migrate,
+    normalise_url,
+)
 from muster.errors import MusterError
 
 
@@ -72,3 +80,28 @@ def _drift(url: str) -> list[object]:
 
 def test_migrations_build_the_schema_the_models_describe(db_url: str) -> None:
     assert _drift(db_url) == []
+
+
+def test_sqlite_has_no_asyncio_reader(tmp_path: Path) -> None:
+    assert async_reader(get_engine(f"sqlite:///{tmp_path / 'r.db'}")) is None
+
+
+@pytest.mark.postgres
+def test_the_asyncio_reader_runs_each_statement_in_a_transaction_of_its_own(pg_url: str) -> None:
+    """No BEGIN and ROLLBACK round trips: the second statement on a connection starts a new
+    transaction (in one transaction, now() would stay at the first statement's start)."""
+
+    def two_statements(conn: Connection) -> bool:
+        conn.execute(text("SELECT pg_sleep(0.01)"))
+        return bool(conn.scalar(text("SELECT now() = statement_timestamp()")))
+
+    async def read() -> bool:
+        reader = async_reader(get_engine(pg_url))
+        assert reader is not None
+        try:
+            async with reader.connect() as conn:
+                return await conn.run_sync(two_statements)
+        finally:
+            await reader.dispose()
+
+    assert asyncio.run(read()) is True

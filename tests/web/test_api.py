@@ -71,6 +71,9 @@ def test_a_citizen_signs_in_with_a_code_from_the_outbox_and_sees_called_up(site:
 def test_a_claim_filed_by_the_citizen_holds_the_call_up_and_an_upheld_decision_releases_it(
     site: Site,
 ) -> None:
+    # The status is read before and after each change: it is never served from an earlier read.
+    before = site.client.get("/api/v1/me/status", headers=site.bearer("citizen")).json()
+    assert before["headline"] == "called_up" and before["claims"] == []
     filed = site.client.post(
         "/api/v1/me/claims",
         json={"kind": "deferral", "ground": "students-state-universities"},
@@ -81,6 +84,8 @@ def test_a_claim_filed_by_the_citizen_holds_the_call_up_and_an_upheld_decision_r
     assert claim["status"] == "pending" and claim["call_up_status"] == "claim_pending"
     held = site.client.get("/api/v1/me/status", headers=site.bearer("citizen")).json()
     assert held["headline"] == "claim_pending"
+    assert [c["status"] for c in held["claims"]] == ["pending"]
+    assert any(f"claim {claim['id']}" in d["what"] for d in held["deadlines"])
     no_reasons = site.client.post(
         f"/api/v1/claims/{claim['id']}/decision",
         json={"upheld": True, "reasons": " "},
@@ -97,6 +102,7 @@ def test_a_claim_filed_by_the_citizen_holds_the_call_up_and_an_upheld_decision_r
     after = site.client.get("/api/v1/me/status", headers=site.bearer("citizen")).json()
     assert after["headline"] == "released"
     assert "Enrolment certificate" in after["reason"]
+    assert [c["status"] for c in after["claims"]] == ["upheld"]
 
 
 def test_an_unknown_ground_is_a_clear_error(site: Site) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 
 from muster.accounts.models import OneTimeCode, OutboxMessage, SignInFailure, User, WebSession
 from muster.accounts.schemas import (
@@ -26,6 +26,7 @@ from muster.accounts.schemas import (
 from muster.audit import service as audit
 from muster.audit.schemas import Event
 from muster.db.clock import now as utcnow
+from muster.db.engine import connected
 from muster.errors import MusterError
 from muster.registry.models import Employer, Person, Region
 
@@ -274,22 +275,27 @@ def verify_code(
     return _open_session(engine, user_id=None, national_id=national_id, role="citizen", at=at)
 
 
-def principal(engine: Engine, *, token: str, at: datetime | None = None) -> Principal | None:
+# Asked on every signed-in request: built once (see ``muster.db.statements``).
+_SESSION = select(WebSession.user_id, WebSession.national_id, WebSession.csrf).where(
+    WebSession.token_hash == bindparam("token_hash"), WebSession.expires_at > bindparam("at")
+)
+_USER = select(User).where(User.id == bindparam("user_id"))
+
+
+def principal(
+    engine: Engine | Connection, *, token: str, at: datetime | None = None
+) -> Principal | None:
     """Who holds this session token, or None if it is unknown or expired."""
     at = at or utcnow()
-    with engine.connect() as conn:
-        s = conn.execute(
-            select(WebSession).where(
-                WebSession.token_hash == _sha(token), WebSession.expires_at > at
-            )
-        ).first()
+    with connected(engine) as conn:
+        s = conn.execute(_SESSION, {"token_hash": _sha(token), "at": at}).first()
         if s is None:
             return None
         if s.national_id is not None:
             return Principal(
                 role="citizen", name=s.national_id, csrf=s.csrf, national_id=s.national_id
             )
-        u = conn.execute(select(User).where(User.id == s.user_id)).first()
+        u = conn.execute(_USER, {"user_id": s.user_id}).first()
     if u is None or not u.active:
         return None
     return Principal(

@@ -4,17 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, bindparam, select
 
 from muster.cases import letters
 from muster.cases.grounds import TOP_TIER, board_of
 from muster.cases.models import Claim
 from muster.cases.schemas import ClaimRead
 from muster.db.engine import connected
+from muster.db.statements import Filtered
 from muster.errors import NotFoundError
 from muster.registry.models import Person
 from muster.screening import service as screening
 from muster.selection.models import CallUp
+
+_CLAIMS = Filtered(
+    select(Claim, Person.national_id, CallUp.status.label("call_up_status"))
+    .join(Person, Person.id == Claim.person_id)
+    .outerjoin(CallUp, CallUp.id == Claim.call_up_id)
+    .order_by(Claim.id),
+    ids=Claim.id.in_(bindparam("ids", expanding=True)),
+    status=Claim.status == bindparam("status"),
+    national_id=Person.national_id == bindparam("national_id"),
+    campaign_id=Claim.campaign_id == bindparam("campaign_id"),
+)
 
 
 def list_claims(
@@ -25,20 +37,9 @@ def list_claims(
     national_id: str | None = None,
     campaign_id: int | None = None,
 ) -> list[ClaimRead]:
-    query = (
-        select(Claim, Person.national_id, CallUp.status.label("call_up_status"))
-        .join(Person, Person.id == Claim.person_id)
-        .outerjoin(CallUp, CallUp.id == Claim.call_up_id)
-        .order_by(Claim.id)
+    query, params = _CLAIMS(
+        ids=ids, status=status, national_id=national_id, campaign_id=campaign_id
     )
-    if ids is not None:
-        query = query.where(Claim.id.in_(ids))
-    if status is not None:
-        query = query.where(Claim.status == status)
-    if national_id is not None:
-        query = query.where(Person.national_id == national_id)
-    if campaign_id is not None:
-        query = query.where(Claim.campaign_id == campaign_id)
     with connected(engine) as conn:
         return [
             ClaimRead(
@@ -67,7 +68,7 @@ def list_claims(
                 deferred_until=c.deferred_until,
                 deferral_ended_on=c.deferral_ended_on,
             )
-            for c in conn.execute(query)
+            for c in conn.execute(query, params)
         ]
 
 

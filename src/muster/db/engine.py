@@ -16,6 +16,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from muster.errors import MusterError
 
@@ -87,6 +88,30 @@ def get_engine(url: str) -> Engine:
         )
     migrate(engine)
     return engine
+
+
+# Connections per web worker process for reads from the event loop. A worker runs one
+# request's Python at a time, so ten reads in flight keep it and the database busy; with the
+# ordinary pool's 40, two workers stay within PostgreSQL's default of 100 connections.
+READER_POOL = 10
+
+
+def async_reader(engine: Engine) -> AsyncEngine | None:
+    """An asyncio engine over the same PostgreSQL database for short reads run from an event
+    loop (the web's status look-ups and sessions), or None for SQLite, whose reads go through
+    ``engine`` in a worker thread. The caller disposes of it, in the event loop that used it.
+
+    Each statement commits on its own: no ``BEGIN`` and ``ROLLBACK`` round trips (at
+    PostgreSQL's read-committed level each statement of a transaction takes a new snapshot
+    anyway), and no ping at checkout (a connection the server dropped fails one read and is
+    replaced, with the rest of the pool). Its pool does not overflow: a burst waits for a
+    connection instead of opening and closing new ones.
+    """
+    if is_sqlite(engine):
+        return None
+    return create_async_engine(
+        engine.url, isolation_level="AUTOCOMMIT", pool_size=READER_POOL, max_overflow=0
+    )
 
 
 @contextmanager

@@ -8,9 +8,10 @@ from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, select
+from sqlalchemy import Connection, Engine, bindparam, delete, func, select
 
 from muster.db.engine import connected
+from muster.db.statements import Filtered
 from muster.errors import MusterError, NotFoundError
 from muster.notices import codes
 from muster.notices.booking import booked_days, offices_of
@@ -70,6 +71,18 @@ def _read(n: Any, national_id: str) -> NoticeRead:
     )
 
 
+_NOTICES = Filtered(
+    select(Notice, Person.national_id)
+    .join(Person, Person.id == Notice.person_id)
+    .order_by(Notice.number),
+    campaign_id=Notice.campaign_id == bindparam("campaign_id"),
+    call_up=Notice.call_up_id == bindparam("call_up"),
+    office=Notice.office_code == bindparam("office"),
+    status=Notice.status == bindparam("status"),
+    national_id=Person.national_id == bindparam("national_id"),
+)
+
+
 def list_notices(
     engine: Engine | Connection,
     *,
@@ -80,22 +93,16 @@ def list_notices(
     national_id: str | None = None,
     limit: int | None = None,
 ) -> list[NoticeRead]:
-    query = select(Notice, Person.national_id).join(Person, Person.id == Notice.person_id)
-    if campaign_id is not None:
-        query = query.where(Notice.campaign_id == campaign_id)
-    if call_up is not None:
-        query = query.where(Notice.call_up_id == call_up)
-    if office is not None:
-        query = query.where(Notice.office_code == office)
-    if status is not None:
-        query = query.where(Notice.status == status)
-    if national_id is not None:
-        query = query.where(Person.national_id == national_id)
-    query = query.order_by(Notice.number)
-    if limit is not None:
-        query = query.limit(limit)
+    query, params = _NOTICES(
+        campaign_id=campaign_id,
+        call_up=call_up,
+        office=office,
+        status=status,
+        national_id=national_id,
+        limit=limit,
+    )
     with connected(engine) as conn:
-        return [_read(n, n.national_id) for n in conn.execute(query)]
+        return [_read(n, n.national_id) for n in conn.execute(query, params)]
 
 
 def get_notice(engine: Engine, *, number: int) -> NoticeRead:

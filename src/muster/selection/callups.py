@@ -15,12 +15,13 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Connection, Engine, Row, func, insert, select, update
+from sqlalchemy import Connection, Engine, Row, bindparam, func, insert, select, update
 
 from muster.audit import service as audit
 from muster.audit.schemas import Event
 from muster.db.clock import now
 from muster.db.engine import connected
+from muster.db.statements import Filtered
 from muster.errors import MusterError, NotFoundError
 from muster.quotas import service as quotas
 from muster.registry.models import Person
@@ -294,6 +295,18 @@ def get_callup(engine: Engine, *, callup_id: int) -> CallUpRead:
     return rows[0]
 
 
+_CALLUPS = Filtered(
+    select(CallUp, Person.national_id)
+    .join(Person, Person.id == CallUp.person_id)
+    .order_by(CallUp.id),
+    campaign_id=CallUp.campaign_id == bindparam("campaign_id"),
+    ids=CallUp.id.in_(bindparam("ids", expanding=True)),
+    region=CallUp.region_code == bindparam("region"),
+    status=CallUp.status == bindparam("status"),
+    national_id=Person.national_id == bindparam("national_id"),
+)
+
+
 def list_callups(
     engine: Engine | Connection,
     *,
@@ -304,23 +317,14 @@ def list_callups(
     national_id: str | None = None,
     limit: int | None = None,
 ) -> list[CallUpRead]:
-    query = (
-        select(CallUp, Person.national_id)
-        .join(Person, Person.id == CallUp.person_id)
-        .order_by(CallUp.id)
+    query, params = _CALLUPS(
+        campaign_id=campaign_id,
+        ids=ids,
+        region=region,
+        status=status,
+        national_id=national_id,
+        limit=limit,
     )
-    if campaign_id is not None:
-        query = query.where(CallUp.campaign_id == campaign_id)
-    if ids is not None:
-        query = query.where(CallUp.id.in_(ids))
-    if region is not None:
-        query = query.where(CallUp.region_code == region)
-    if status is not None:
-        query = query.where(CallUp.status == status)
-    if national_id is not None:
-        query = query.where(Person.national_id == national_id)
-    if limit is not None:
-        query = query.limit(limit)
     with connected(engine) as conn:
         return [
             CallUpRead(
@@ -334,7 +338,7 @@ def list_callups(
                 reason=c.reason,
                 replaces=c.replaces,
             )
-            for c in conn.execute(query)
+            for c in conn.execute(query, params)
         ]
 
 

@@ -6,6 +6,7 @@ Sign in with ``POST /api/v1/auth/sign-in`` (staff) or the code pair (citizens) a
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -44,6 +45,7 @@ from muster.web.deps import (
     Oversight,
     QueryId,
     Today,
+    read,
     session_token,
 )
 from muster.web.schemas import (
@@ -169,10 +171,12 @@ def audit_checkpoints(
 
 
 @router.get("/me/status", tags=["citizen"])
-def my_status(who: Citizen, engine: EngineDep, today: Today) -> PersonStatus:
+async def my_status(who: Citizen, request: Request, today: Today) -> PersonStatus:
     """My status, the reasons, my notices, claims and deadlines."""
     assert who.national_id is not None
-    return person.person_status(engine, national_id=who.national_id, today=today)
+    return await read(
+        request, partial(person.person_status, national_id=who.national_id, today=today)
+    )
 
 
 @router.get("/me/claims", tags=["citizen"])

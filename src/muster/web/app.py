@@ -3,6 +3,8 @@ the staff and citizen pages, the public pages and the vendored static files."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -18,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from muster import __version__
 from muster.accounts.service import SignInRefusedError, TooManyAttemptsError
 from muster.config import Settings, get_settings
-from muster.db.engine import get_engine
+from muster.db.engine import async_reader, get_engine
 from muster.errors import MusterError, NotFoundError
 from muster.web import api, citizen, public, staff
 from muster.web.deps import SignInNeeded
@@ -72,10 +74,23 @@ def _error(request: Request, status: int, message: str) -> Response:
     return render(request, "error.html", status_code=status, message=message, status=status)
 
 
+@asynccontextmanager
+async def readers(app: FastAPI) -> AsyncIterator[None]:
+    """The asyncio engine of ``deps.read`` lives as long as the event loop serving the app."""
+    app.state.readers = async_reader(app.state.engine)
+    try:
+        yield
+    finally:
+        if app.state.readers is not None:
+            await app.state.readers.dispose()
+        app.state.readers = None
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The application over the database named by the settings (``MUSTER_DB``)."""
     settings = settings or get_settings()
     app = FastAPI(
+        lifespan=readers,
         title="Muster",
         version=__version__,
         summary="A partial mobilization under the rule of law: status, notices, claims, "
@@ -86,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = get_engine(settings.db)
+    app.state.readers = None  # until the app starts in its event loop
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)

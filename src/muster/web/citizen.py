@@ -3,6 +3,7 @@ reasons, my notice (PDF), my claims with evidence, their letters and my appeals.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -27,6 +28,7 @@ from muster.web.deps import (
     SettingsDep,
     Today,
     check_form_csrf,
+    read,
     session_token,
 )
 from muster.web.pages import render
@@ -110,9 +112,11 @@ def sign_out(request: Request, engine: EngineDep, who: MaybePrincipal) -> Redire
 
 
 @router.get("/me")
-def me(request: Request, who: Citizen, engine: EngineDep, today: Today) -> HTMLResponse:
+async def me(request: Request, who: Citizen, today: Today) -> HTMLResponse:
     assert who.national_id is not None
-    status = person.person_status(engine, national_id=who.national_id, today=today)
+    status = await read(
+        request, partial(person.person_status, national_id=who.national_id, today=today)
+    )
     return render(request, "me.html", who=who, status=status, today=today)
 
 

@@ -1,4 +1,5 @@
-"""What routes depend on: the engine, the signed-in principal, role checks, CSRF checks.
+"""What routes depend on: the engine, the signed-in principal, role checks, CSRF checks, and
+``read``, which runs a read on a connection without holding up the event loop.
 
 Permissions live here, not in route bodies: ``Staff = Annotated[Principal,
 Depends(allow("hq", …))]``. A browser sends its session in a cookie and must send the
@@ -9,12 +10,15 @@ client sends ``Authorization: Bearer TOKEN`` and needs no CSRF token.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Annotated
+from functools import partial
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, HTTPException, Path, Query, Request
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.concurrency import run_in_threadpool
 
 from muster.accounts import service as accounts
 from muster.accounts.schemas import Principal
@@ -33,12 +37,34 @@ class SignInNeeded(HTTPException):
         self.citizen = citizen
 
 
-def get_engine(request: Request) -> Engine:
+T = TypeVar("T")
+
+
+# The dependencies that do no I/O are ``async``: FastAPI would run a plain ``def`` in the
+# thread pool, a hop there and back per dependency per request.
+async def get_engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
 
 
-def get_settings(request: Request) -> Settings:
+async def read(request: Request, reader: Callable[[Connection], T]) -> T:
+    """``reader(connection)`` without blocking the event loop while the database answers: on
+    PostgreSQL over the asyncio engine, in the loop itself (the synchronous services run in a
+    greenlet that yields to the loop's other requests at every round trip), on SQLite in a
+    worker thread."""
+    readers: AsyncEngine | None = request.app.state.readers
+    if readers is not None:
+        async with readers.connect() as conn:
+            return await conn.run_sync(reader)
+    return await run_in_threadpool(_read, request.app.state.engine, reader)
+
+
+def _read(engine: Engine, reader: Callable[[Connection], T]) -> T:
+    with engine.connect() as conn:
+        return reader(conn)
+
+
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -52,7 +78,7 @@ NationalId = Annotated[str, Path(pattern=r"^[0-9]{12}$", description="12 digits.
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def today(settings: SettingsDep) -> date:
+async def today(settings: SettingsDep) -> date:
     return settings.service_date()
 
 
@@ -67,9 +93,11 @@ def session_token(request: Request) -> tuple[str | None, bool]:
     return request.cookies.get(COOKIE), False
 
 
-def _session(request: Request, engine: EngineDep) -> tuple[Principal | None, bool]:
+async def _session(request: Request) -> tuple[Principal | None, bool]:
     token, bearer = session_token(request)
-    return (accounts.principal(engine, token=token) if token else None), bearer
+    if not token:
+        return None, bearer
+    return await read(request, partial(accounts.principal, token=token)), bearer
 
 
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -94,10 +122,10 @@ async def optional_principal(
 MaybePrincipal = Annotated[Principal | None, Depends(optional_principal)]
 
 
-def allow(*roles: str) -> Callable[[Principal | None], Principal]:
+def allow(*roles: str) -> Callable[[Principal | None], Awaitable[Principal]]:
     """A dependency admitting only the given roles: 401 with no session, 403 for others."""
 
-    def check(who: MaybePrincipal) -> Principal:
+    async def check(who: MaybePrincipal) -> Principal:
         if who is None:
             raise SignInNeeded(citizen=roles == ("citizen",))
         if who.role not in roles:

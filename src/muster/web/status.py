@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, bindparam, select
 
 from muster.cases import service as cases
+from muster.db.engine import connected
 from muster.errors import MusterError, NotFoundError
 from muster.notices import service as notices
 from muster.registry.models import Person
@@ -16,6 +17,12 @@ from muster.selection import service as selection
 from muster.web.schemas import Deadline, PersonStatus
 
 OPEN = {"selected", "notified", "reported", "examined", "no_show"}
+
+
+# Asked on every status look-up: built once (see ``muster.db.statements``).
+_PERSON = select(Person.given_name, Person.family_name, Person.region_code).where(
+    Person.national_id == bindparam("national_id")
+)
 
 
 def person_region(engine: Engine, national_id: str) -> str:
@@ -27,14 +34,10 @@ def person_region(engine: Engine, national_id: str) -> str:
     return str(region)
 
 
-def person_status(engine: Engine, *, national_id: str, today: date) -> PersonStatus:
-    # One connection for every read: a single pool checkout and transaction, not one each.
-    with engine.connect() as conn:
-        person = conn.execute(
-            select(Person.given_name, Person.family_name, Person.region_code).where(
-                Person.national_id == national_id
-            )
-        ).first()
+def person_status(engine: Engine | Connection, *, national_id: str, today: date) -> PersonStatus:
+    # One connection for every read: a single pool checkout, not one each.
+    with connected(engine) as conn:
+        person = conn.execute(_PERSON, {"national_id": national_id}).first()
         if person is None:
             raise NotFoundError(f"no person with national id {national_id!r} in the registry")
         try:
