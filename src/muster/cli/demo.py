@@ -27,7 +27,7 @@ from muster.notices import service as notices
 from muster.oversight import report as writer
 from muster.oversight import responses
 from muster.oversight import service as oversight
-from muster.oversight.simulate import scaled_target
+from muster.oversight.scenario import scaled_target
 from muster.quotas import service as quotas
 from muster.registry.models import Employer
 from muster.screening import service as screening_service

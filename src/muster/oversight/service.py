@@ -19,6 +19,7 @@ from muster.cases.errors import report as errors_report
 from muster.db.clock import Progress, quiet
 from muster.errors import MusterError
 from muster.oversight import analytics, reading, simulate, synthetic
+from muster.oversight.scenario import Scenario
 from muster.oversight.schemas import (
     ClaimOutcome,
     FairnessReport,
@@ -27,7 +28,6 @@ from muster.oversight.schemas import (
     SimulationParameters,
     SimulationResult,
 )
-from muster.oversight.simulate import Scenario
 from muster.policy import decree as policy
 from muster.policy.versions import Decree
 from muster.quotas import apportion as apportionment

@@ -17,82 +17,31 @@ differ only in what the scenario changes, and a seed always gives the same resul
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
-import numpy.typing as npt
 
 from muster.errors import MusterError
-from muster.oversight import analytics
-from muster.oversight.schemas import (
-    GroupBurden,
-    RegionOutcome,
-    ScenarioResult,
-    SimulationParameters,
+from muster.oversight.outcome import by_region, result
+from muster.oversight.scenario import (
+    ACTIVE,
+    CLAIM,
+    DUE,
+    ENLISTED,
+    NOTICES,
+    OUT,
+    QUEUE,
+    REACH_SCALE,
+    RELEASED,
+    WAITING,
+    Draws,
+    Scenario,
+    scaled_target,
 )
+from muster.oversight.schemas import ScenarioResult, SimulationParameters
 from muster.oversight.synthetic import Bools, Ints, World
-from muster.policy.versions import Decree, Version
+from muster.policy.versions import Version
 from muster.quotas import apportion
-
-# Call-up states in the simulation (a subset of selection/lifecycle.py's).
-WAITING, OUT, DUE, CLAIM, QUEUE, ENLISTED, RELEASED = range(7)
-ACTIVE = (WAITING, OUT, DUE, CLAIM, QUEUE)
-NOTICES = 4  # repeat notices beyond the fourth reuse the fourth's draws
-REACH_SCALE = 1000  # the opaque baseline's reach weights in whole thousandths
-
-
-@dataclass(frozen=True)
-class Scenario:
-    name: str
-    decree: Decree
-    method: str
-    opaque: bool = False
-
-    @property
-    def description(self) -> str:
-        if self.opaque:
-            return (
-                "Opaque baseline: quotas by registered men near offices (villages reached "
-                "more easily than cities), notices rushed out, part of the call-ups not "
-                "screened against the decree, mistakes found only by claims and examinations."
-            )
-        return (
-            f"Published formula: quotas from each region's eligible pool under {self.decree.id} "
-            f"by {self.method}, capped by office capacity; a lottery in the pool; everyone "
-            "re-decided at issue and on every amendment; report days within capacity."
-        )
-
-
-@dataclass(frozen=True)
-class Draws:
-    """Each person's random draws, the same in every scenario of one seed."""
-
-    lottery: npt.NDArray[np.float64]
-    delivery_days: Ints  # (persons, NOTICES): days until a notice is delivered
-    no_show: npt.NDArray[np.bool_]  # (persons, NOTICES)
-    claim: npt.NDArray[np.float64]
-    upheld: npt.NDArray[np.float64]
-    unfit: npt.NDArray[np.float64]
-    unscreened: npt.NDArray[np.float64]
-
-    @classmethod
-    def make(cls, n: int, seed: int, params: SimulationParameters) -> Draws:
-        rng = np.random.default_rng([seed, 2022])
-        return cls(
-            lottery=rng.random(n),
-            delivery_days=rng.geometric(params.delivery_success, size=(n, NOTICES)) - 1,
-            no_show=rng.random((n, NOTICES)) < params.no_show,
-            claim=rng.random(n),
-            upheld=rng.random(n),
-            unfit=rng.random(n),
-            unscreened=rng.random(n),
-        )
-
-
-def scaled_target(decree: Decree, persons: int) -> int:
-    """The decree's target for a registry of 30 million, scaled to this population."""
-    return max(1, round(decree.versions[0].target * persons / 30_000_000))
 
 
 def _quotas(
@@ -228,7 +177,7 @@ def run(
         if s.opaque:
             due[ids] = first_day
             return
-        for r, group in _by_region(ids, w.region[person[ids]]):
+        for r, group in by_region(ids, w.region[person[ids]]):
             due[group] = _book(booked[r], int(w.receptions_per_day[r]), first_day, group.size)
 
     for d in range(days):
@@ -291,7 +240,7 @@ def run(
                 release(ids[bad], d, True)
                 ids = ids[~bad]
             limit = rush if s.opaque else w.notices_per_day
-            for r, group in _by_region(ids, w.region[person[ids]]):
+            for r, group in by_region(ids, w.region[person[ids]]):
                 group = group[: int(limit[r])]
                 state[group] = OUT
                 due[group] = (
@@ -302,7 +251,7 @@ def run(
         fulfilled[(fulfilled < 0) & (enlisted >= quota)] = d + 1
         enlisted_by_day.append(int(enlisted.sum()))
         load_by_day.append(round(float(arrivals.sum() / w.receptions_per_day.sum()), 4))
-    return _result(
+    return result(
         w,
         s,
         pool,
@@ -319,122 +268,6 @@ def run(
         load_by_day,
         days=days,
         target=target,
-    )
-
-
-def _by_region(ids: Ints, region: Ints) -> list[tuple[int, Ints]]:
-    """Call-up ids grouped by region, each group in call-up order."""
-    if not ids.size:
-        return []
-    order = np.lexsort((ids, region))
-    ids, region = ids[order], region[order]
-    cuts = np.flatnonzero(np.diff(region)) + 1
-    return [
-        (int(g[0]), i) for g, i in zip(np.split(region, cuts), np.split(ids, cuts), strict=True)
-    ]
-
-
-def _result(
-    w: World,
-    s: Scenario,
-    pool: Bools,
-    quota: Ints,
-    person: Ints,
-    state: Ints,
-    wrongful: Bools,
-    selected: Ints,
-    released: Ints,
-    claimed: Bools,
-    fulfilled: Ints,
-    peak: npt.NDArray[np.float64],
-    enlisted_by_day: list[int],
-    load_by_day: list[float],
-    *,
-    days: int,
-    target: int,
-) -> ScenarioResult:
-    regions = len(w.region_codes)
-    region = w.region[person]
-    eligible = np.bincount(w.region[pool], minlength=regions)
-    called = np.bincount(region, minlength=regions)
-    enlisted = np.bincount(region[state == ENLISTED], minlength=regions)
-    wrong = np.bincount(region[wrongful], minlength=regions)
-    rows = [
-        RegionOutcome(
-            region=code,
-            name=w.region_names[r],
-            urban_share_pct=int(w.urban_share_pct[r]),
-            minority=bool(w.minority[r]),
-            eligible=int(eligible[r]),
-            quota=int(quota[r]),
-            called=int(called[r]),
-            enlisted=int(enlisted[r]),
-            wrongful=int(wrong[r]),
-            per_1000=round(1000 * called[r] / eligible[r], 3) if eligible[r] else 0.0,
-            days_to_fulfil=int(fulfilled[r]) if fulfilled[r] >= 0 else None,
-            peak_load=round(float(peak[r]), 3),
-        )
-        for r, code in enumerate(w.region_codes)
-    ]
-
-    def group(name: str, in_pool: Bools, in_called: Bools) -> GroupBurden:
-        n_pool, n_called = int(in_pool.sum()), int(in_called.sum())
-        return GroupBurden(
-            group=name,
-            name=name,
-            eligible=n_pool,
-            called=n_called,
-            enlisted=0,
-            active=0,
-            released=0,
-            wrongful=0,
-            per_1000=round(1000 * n_called / n_pool, 3) if n_pool else 0.0,
-        )
-
-    rural = w.rural[person]
-    minority = w.minority[region]
-    settlement = [
-        group("rural", pool & w.rural, rural),
-        group("urban", pool & ~w.rural, ~rural),
-    ]
-    kinds = [
-        group("minority", pool & w.minority[w.region], minority),
-        group("other", pool & ~w.minority[w.region], ~minority),
-    ]
-    by_region = [
-        group(r.region, w.region == i, region == i).model_copy(
-            update={"eligible": r.eligible, "per_1000": r.per_1000}
-        )
-        for i, r in enumerate(rows)
-    ]
-    corrected = (state == RELEASED) & wrongful
-    done = [int(d) for d in fulfilled if d >= 0]
-    return ScenarioResult(
-        name=s.name,
-        description=s.description,
-        decree=s.decree.id,
-        method="opaque" if s.opaque else s.method,
-        target=target,
-        days=days,
-        eligible=int(pool.sum()),
-        called=int(person.size),
-        enlisted=int(enlisted.sum()),
-        wrongful=int(wrongful.sum()),
-        wrongful_enlisted=int((wrongful & (state == ENLISTED)).sum()),
-        median_days_to_correction=analytics.median(
-            (released[corrected] - selected[corrected]).tolist()
-        ),
-        fulfilled_regions=len(done),
-        median_days_to_fulfil=analytics.median(done),
-        max_days_to_fulfil=max(done) if len(done) == int((quota > 0).sum()) else None,
-        regions=analytics.disparity(by_region),
-        rural_over_urban=analytics.ratio_of(settlement, "rural", "urban"),
-        minority_over_other=analytics.ratio_of(kinds, "minority", "other"),
-        peak_load=round(float(peak.max()), 3) if peak.size else 0.0,
-        claims=int(claimed.sum()),
-        by_region=rows,
-        enlisted_by_day=enlisted_by_day,
-        load_by_day=load_by_day,
     )
 
 
