@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from muster.accounts import service as accounts
 from muster.cli.main import app
-from muster.db.engine import get_engine
+from muster.db.engine import WORKER_CONNECTIONS, get_engine, server_connections
 from muster.registry import service as registry
 from muster.registry.models import Person
 
@@ -53,6 +54,18 @@ def test_serve_refuses_bad_options_before_starting(tmp_path: Path) -> None:
     assert code == 1 and "is not a date (expected YYYY-MM-DD)" in err
     code, _, err = _run(url, "serve", "--workers", "2")
     assert code == 1 and "need PostgreSQL" in err
+    code, _, err = _run(url, "serve", "--workers", "0")
+    assert code == 1 and "1 or more" in err
+
+
+@pytest.mark.postgres
+def test_serve_refuses_more_workers_than_the_server_has_connections_for(pg_url: str) -> None:
+    allowed = server_connections(get_engine(pg_url))
+    workers = allowed // WORKER_CONNECTIONS + 1
+    code, _, err = _run(pg_url, "serve", "--workers", str(workers))
+    assert code == 1, err
+    assert f"--workers {workers}: each worker may hold up to {WORKER_CONNECTIONS}" in err
+    assert "raise max_connections" in err
 
 
 def test_audit_checkpoint_signs_the_head_and_lists_it(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from muster.accounts import service as accounts
 from muster.cli.common import engine, err, out, settings
+from muster.db.engine import WORKER_CONNECTIONS, server_connections
 from muster.errors import MusterError
 
 users_app = typer.Typer(help="Staff accounts and their roles.", no_args_is_help=True)
@@ -33,7 +34,7 @@ def serve(
     import uvicorn
 
     s = settings(ctx)
-    engine(ctx)  # migrate and fail early with a clear message
+    db = engine(ctx)  # migrate and fail early with a clear message
     os.environ["MUSTER_DB"] = s.db
     if today is not None:
         try:
@@ -41,10 +42,21 @@ def serve(
         except ValueError:
             raise MusterError(f"--today: {today!r} is not a date (expected YYYY-MM-DD)") from None
         os.environ["MUSTER_TODAY"] = today
+    if workers < 1:
+        raise MusterError(f"--workers: {workers} is not a number of processes (1 or more)")
     if workers > 1 and s.db.startswith("sqlite"):
         raise MusterError(
             "--workers: several worker processes need PostgreSQL (--db postgresql://…)"
         )
+    if workers > 1:  # refuse now rather than fail requests under load
+        allowed, need = server_connections(db), workers * WORKER_CONNECTIONS
+        if need > allowed:
+            raise MusterError(
+                f"--workers {workers}: each worker may hold up to {WORKER_CONNECTIONS} "
+                f"PostgreSQL connections, {need} in all, but the server gives ordinary users "
+                f"{allowed} (max_connections less superuser_reserved_connections); use "
+                f"--workers {max(1, allowed // WORKER_CONNECTIONS)} or raise max_connections"
+            )
     err.print(f"Muster on http://{host}:{port}  (database {s.db}; Ctrl+C stops)")
     uvicorn.run(
         "muster.web.app:create_app",

@@ -13,7 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -81,7 +81,9 @@ def get_engine(url: str) -> Engine:
     elif parsed.get_backend_name() == "postgresql":
         # The web app runs its routes in a thread pool of 40: with SQLAlchemy's default pool
         # of 5, most requests under load opened and closed a connection of their own.
-        engine = create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=20)
+        engine = create_engine(
+            url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+        )
     else:
         raise MusterError(
             f"database {parsed.get_backend_name()!r} is not supported (use sqlite or postgresql)"
@@ -90,10 +92,27 @@ def get_engine(url: str) -> Engine:
     return engine
 
 
+# The ordinary pool per process on PostgreSQL (see get_engine): the web's thread pool of 40
+# waits for one of 30 rather than opening connections of its own.
+POOL_SIZE, POOL_OVERFLOW = 20, 10
+
+
+def server_connections(engine: Engine) -> int:
+    """How many connections a PostgreSQL server takes from ordinary users:
+    ``max_connections`` less the ones it keeps for superusers."""
+    with engine.connect() as conn:
+        most = int(conn.scalar(text("SHOW max_connections")) or 0)
+        kept = int(conn.scalar(text("SHOW superuser_reserved_connections")) or 0)
+    return most - kept
+
+
 # Connections per web worker process for reads from the event loop. A worker runs one
 # request's Python at a time, so ten reads in flight keep it and the database busy; with the
-# ordinary pool's 40, two workers stay within PostgreSQL's default of 100 connections.
+# ordinary pool's 30, two workers stay within PostgreSQL's default of 100 connections
+# (97 for ordinary users); `muster serve` refuses more workers than the server allows.
 READER_POOL = 10
+# At most this many connections per web worker process: the ordinary pool and the reader's.
+WORKER_CONNECTIONS = POOL_SIZE + POOL_OVERFLOW + READER_POOL
 
 
 def async_reader(engine: Engine) -> AsyncEngine | None:
