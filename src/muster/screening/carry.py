@@ -2,13 +2,12 @@
 
 ``policy.carry.plan`` says, in the decree's terms, who an amendment (or a later as-of date)
 can change; here that becomes one SQL query, a pass over the registry and one over the stored
-decisions: the persons to decide again are those changed in the registry
-since the last screen, those without a decision or whose decision was made on its own since
-(a renewed or expired deferral), and those the plan names (an unstable rule held or holds, a
-criterion failed or fails, a birthday or an end date between the two dates). Each is decided
-again, and only a decision that now reads otherwise is dropped and stored anew; everyone
-else's stored decision is left as it is: carried, it stands under the new screen. Nothing is
-rewritten for the persons an amendment does not touch.
+decisions: the persons to decide again are those changed in the registry since the last
+screen (a person new to the registry among them), those whose decision was made on its own
+since (a renewed or expired deferral), and those the plan names (an unstable rule held or
+holds, a criterion failed or fails, a birthday or an end date between the two dates). Each is
+decided again, and only a decision that now reads otherwise is overwritten; everyone else's
+stored decision is left as it is: carried, it stands under the new screen.
 
 A carried row keeps the version, date and ``grounds`` bits it was decided under; the screen
 it stands under gives the version and date it holds for, and ``policy.carry.read_bits`` how

@@ -182,6 +182,14 @@ def screen(
             frames = _redecide(conn, decree, *found)
         done = 0
         progress("screen", 0, total)
+        put = partial(
+            store,
+            conn,
+            decree_id=decree.id,
+            version=version.number,
+            as_of=as_of,
+            screen_id=screen_id,
+        )
         for frame in frames:
             out = pl.concat(
                 [frame.select("id", "region_code"), decide_frame(version, frame, as_of).collect()],
@@ -189,13 +197,12 @@ def screen(
             )
             _count(counts, out)
             out = out.rename({"id": "person_id"})
-            put = partial(store, conn, decree_id=decree.id, version=version.number, as_of=as_of)
             if found is None:
-                put(out, screen_id=screen_id)
+                put(out)
             else:  # write only decisions that read otherwise now, in place where stored
                 changed, had = _differs(decree, version, frame, out), frame["was"].is_not_null()
-                put(out.filter(changed & had), screen_id=screen_id, replace=True)
-                put(out.filter(changed & ~had), screen_id=screen_id)
+                put(out.filter(changed & had), replace=True)
+                put(out.filter(changed & ~had))
             done += frame.height
             progress("screen", done if found is None else int(frame["id"][-1]), total)
         progress("screen", total, total)
