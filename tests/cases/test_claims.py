@@ -14,8 +14,9 @@ from muster.cases.schemas import ClaimRead
 from muster.errors import MusterError
 from muster.notices import service as notices
 from muster.registry import service as registry
+from muster.screening import service as screening
 from muster.selection import service as selection
-from tests.cases.conftest import DAY, Called
+from tests.cases.conftest import DAY, DECREE_ID, Called
 
 FILED = DAY + timedelta(days=1)
 
@@ -92,6 +93,35 @@ def test_a_board_upholding_releases_and_replaces(called: Called) -> None:
     )
     assert done.status == "upheld" and done.reference
     assert status(called) == "released" and done.replacement is not None
+
+
+def test_what_a_board_upheld_holds_in_every_later_screen_of_the_decree(called: Called) -> None:
+    """The registry does not show the employer's accreditation the board checked: the person
+    stays exempt through later screens, whole and incremental, and out of the pool."""
+    claim = file(called)
+    cases.decide(
+        called.engine,
+        claim_id=claim.id,
+        upheld=True,
+        reasons="Employer's accreditation certificate checked.",
+        board="regional board",
+        actor="board",
+        today=FILED,
+    )
+    for changed_only in (True, False):
+        screening.screen(called.engine, as_of=FILED, changed_only=changed_only, actor="t")
+        explained = screening.explain(called.engine, national_id=called.national_id, as_of=FILED)
+        assert explained.decision == "exempt"
+        assert explained.granted is not None
+        assert (explained.granted.ground, explained.granted.source) == (
+            "accredited-it",
+            f"claim {claim.id}",
+        )
+        with called.engine.connect() as conn:
+            person = conn.scalar(
+                text("SELECT person_id FROM call_ups WHERE id = :i"), {"i": called.callup}
+            )
+            assert screening.eligible_ids(conn, decree_id=DECREE_ID, person_ids=[person]) == set()
 
 
 def test_a_board_rejecting_returns_the_call_up_and_a_fresh_notice_follows(

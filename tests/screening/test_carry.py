@@ -193,6 +193,14 @@ def test_changed_parameters_and_new_criteria_carry_over_exactly(
     corrected=st.lists(st.integers(1, 250), max_size=6),
     renewed=st.lists(st.integers(1, 250), max_size=4),
     gap=st.integers(0, 400),
+    granted=st.lists(
+        st.tuples(
+            st.integers(1, 250),
+            st.sampled_from(["deferred", "exempt", "ineligible"]),
+            st.integers(0, 90),
+        ),
+        max_size=4,
+    ),
 )
 def test_any_history_carries_over_exactly(
     tmp_path_factory: pytest.TempPathFactory,
@@ -201,6 +209,7 @@ def test_any_history_carries_over_exactly(
     corrected: list[int],
     renewed: list[int],
     gap: int,
+    granted: list[tuple[int, str, int]],
 ) -> None:
     folder = tmp_path_factory.mktemp("carry")
     engine = get_engine(f"sqlite:///{folder / 'muster.db'}")
@@ -208,6 +217,19 @@ def test_any_history_carries_over_exactly(
     screening.load_decree(engine, amended_decree(folder), actor="test", today=START)
     screening.screen(engine, as_of=START + timedelta(days=days[0]), actor="test")
     for i, offset in enumerate(days):
+        if granted and i == 0:  # boards' grants, some deferrals ending within the history
+            with engine.begin() as conn:
+                for n, (person, decision, ends) in enumerate(granted):
+                    screening.grant(
+                        conn,
+                        decree_id=DECREE_ID,
+                        person_id=person,
+                        decision=decision,
+                        ground="by-board",
+                        until=START + timedelta(days=ends) if decision == "deferred" else None,
+                        granted_on=START,
+                        source=f"claim {n}",
+                    )
         if corrected and i == 1:
             correct(engine, sorted(set(corrected)), "G", START + timedelta(days=offset + 10))
         if renewed and i == len(days) - 1:

@@ -22,6 +22,13 @@ RELEASE_AS = {
     "wrongful": "wrongful",
     "unfit": "unfit",
 }
+# What an upheld claim grants under its decree, by kind: later screens honour it.
+GRANTS = {
+    "exemption": "exempt",
+    "deferral": "deferred",
+    "wrongful": "ineligible",
+    "unfit": "ineligible",
+}
 # Where a call-up goes back to when its claim is rejected, by the state it was in.
 RESUME = {
     "selected": "selected",
@@ -31,6 +38,11 @@ RESUME = {
     "examined": "examined",
 }
 OPEN_CALLUP = tuple(s for s in lifecycle.ACTIVE if s != "enlisted")
+
+
+def grant_source(claim_id: int) -> str:
+    """How a grant names the claim it was made on."""
+    return f"claim {claim_id}"
 
 
 def board_of(tier: int, region: str) -> str:

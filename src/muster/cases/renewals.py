@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, select, update
 
 from muster.audit import service as audit
 from muster.audit.schemas import Event
+from muster.cases.grounds import grant_source
 from muster.cases.models import Claim
 from muster.cases.renewals_schemas import DeferralEnd, RenewalResult
 from muster.errors import MusterError
@@ -188,6 +189,10 @@ def _claims(conn: Connection, *, versions: dict[str, Version], as_of: date) -> l
             else {"deferral_ended_on": as_of}
         )
         conn.execute(update(Claim).where(Claim.id == r.id).values(**values))
+        if holds and rule is not None:
+            screening.renew_grant(conn, source=grant_source(int(r.id)), until=rule.until)
+        else:
+            screening.end_grants(conn, source=grant_source(int(r.id)), on=as_of)
         ended.append(
             DeferralEnd(
                 national_id=str(r.national_id),

@@ -18,6 +18,7 @@ from muster.cases.appeals import appeal
 from muster.cases.deadlines import escalate_overdue
 from muster.cases.grounds import (
     BOARDS,
+    GRANTS,
     OPEN_CALLUP,
     RELEASE_AS,
     RESUME,
@@ -25,6 +26,7 @@ from muster.cases.grounds import (
     board_of,
     check_ground,
     choices,
+    grant_source,
     proven,
     version_for,
 )
@@ -179,8 +181,9 @@ def _settle(
     role: str,
     journal: list[Event],
 ) -> int | None:
-    """Decide a pending claim: upheld releases its call-up (replacement drawn), rejected
-    returns it to where it was. The replacement's call-up id."""
+    """Decide a pending claim: upheld releases its call-up (replacement drawn) and is granted
+    (later screens of the decree honour it), rejected returns the call-up to where it was.
+    The replacement's call-up id."""
     claim = claim_row(conn, claim_id)
     if claim.status != "pending":
         raise MusterError(
@@ -211,6 +214,17 @@ def _settle(
             deferred_until=until,
         )
     )
+    if upheld:
+        screening.grant(
+            conn,
+            decree_id=claim.decree_version.partition("@")[0],
+            person_id=claim.person_id,
+            decision=GRANTS[claim.kind],
+            ground=claim.ground,
+            until=until,
+            granted_on=today,
+            source=grant_source(claim_id),
+        )
     journal.append(
         Event(
             actor=actor,

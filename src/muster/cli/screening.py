@@ -80,6 +80,18 @@ def render(e: Explanation, national_id: str) -> None:
         f"Decree {e.decree}, version {e.version} (in force from "
         f"{e.version_effective_from}), as of {e.as_of}."
     )
+    if e.granted:
+        g = e.granted
+        end = (
+            f" until {g.until}"
+            if g.until
+            else (" until reviewed" if g.decision == "deferred" else "")
+        )
+        out.print(
+            f"Granted by a board: {g.decision} on the ground {g.ground}{end} ({g.source}, "
+            f"{g.granted_on}); the registry alone gives: {g.registry_decision}.",
+            markup=False,
+        )
     if e.decisive:
         out.print(
             f"Decisive ground: {e.decisive.title} [{e.decisive.id}; {e.decisive.reference}]",

@@ -142,6 +142,18 @@ class ParameterUsed(BaseModel):
     reference: str
 
 
+class Granted(BaseModel):
+    """A board's decision that stands over what the registry shows (an upheld claim): the
+    person is exempt, deferred (until a date, or until reviewed) or not liable on ``ground``."""
+
+    decision: Outcome
+    ground: str
+    until: date | None
+    granted_on: date
+    source: str
+    registry_decision: Outcome  # what the registry alone gives
+
+
 class Explanation(BaseModel):
     """A decision with everything that made it, readable by a citizen, an officer, a judge."""
 
@@ -156,3 +168,4 @@ class Explanation(BaseModel):
     inputs: list[InputUsed]
     parameters: list[ParameterUsed]
     grounds: int
+    granted: Granted | None = None  # a board's decision in force over the registry's

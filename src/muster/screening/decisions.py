@@ -25,6 +25,7 @@ from muster.policy.fields import INPUT_COLUMNS
 from muster.policy.schemas import Explanation
 from muster.registry import reading
 from muster.registry.schemas import ColumnSpec
+from muster.screening import grants
 from muster.screening.models import Decision, Screen
 from muster.screening.schemas import ScreenRead
 
@@ -176,10 +177,20 @@ def decide_now(
     conn: Connection, *, version: policy.Version, person_ids: Sequence[int], as_of: date
 ) -> dict[int, tuple[str, str | None]]:
     """Each person's decision under this version on the as-of date, on the registry data in
-    the caller's transaction (not the stored screen): ``{id: (decision, decisive ground)}``.
-    A person no longer in the registry is ``ineligible``."""
+    the caller's transaction (not the stored screen), a board's grant in force standing over
+    it: ``{id: (decision, decisive ground)}``. A person no longer in the registry is
+    ``ineligible``."""
     frame = reading.persons_by_id(conn, ids=person_ids, columns=COLUMNS)
-    decided = decide_frame(version, frame, as_of).collect()
+    decided = grants.apply(
+        pl.concat(
+            [
+                frame.select(pl.col("id").alias("person_id")),
+                decide_frame(version, frame, as_of).collect(),
+            ],
+            how="horizontal",
+        ),
+        grants.in_force(conn, decree_id=version.decree, as_of=as_of, person_ids=person_ids),
+    )
     found = {
         int(i): (str(d), g)
         for i, d, g in zip(frame["id"], decided["decision"], decided["ground"], strict=True)
@@ -195,7 +206,9 @@ def explain_now(
     frame = reading.persons_by_id(conn, ids=[person_id], columns=COLUMNS)
     if frame.is_empty():
         return None
-    return explain_one(version, frame.to_dicts()[0], as_of)
+    return grants.explained(
+        conn, explain_one(version, frame.to_dicts()[0], as_of), person_id=person_id
+    )
 
 
 def redecide(
@@ -254,12 +267,15 @@ def redecide(
         orient="row",
     )
     frame = reading.persons_by_id(conn, ids=old["person_id"].to_list(), columns=COLUMNS)
-    decided = pl.concat(
-        [
-            frame.select(pl.col("id").alias("person_id")),
-            decide_frame(version, frame, as_of).collect(),
-        ],
-        how="horizontal",
+    decided = grants.apply(
+        pl.concat(
+            [
+                frame.select(pl.col("id").alias("person_id")),
+                decide_frame(version, frame, as_of).collect(),
+            ],
+            how="horizontal",
+        ),
+        grants.in_force(conn, decree_id=decree_id, as_of=as_of, person_ids=ids),
     ).join(old, on="person_id")
     store(conn, decided, decree_id=decree_id, version=version.number, as_of=as_of)
     return decided.select(empty.columns).sort("person_id")

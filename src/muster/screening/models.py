@@ -82,3 +82,23 @@ class Decision(Base):
     ground: Mapped[str | None] = mapped_column(String(60))
     grounds: Mapped[int] = mapped_column(BigInteger)
     screen_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class Grant(Base):
+    """A board's decision that a person is exempt, deferred or not liable under a decree when
+    the registry does not show it (an upheld claim): every later decision of the decree
+    honours it while it is in force — not ended, and (a deferral) before its end date."""
+
+    __tablename__ = "grants"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    decree_id: Mapped[str] = mapped_column(ForeignKey("decrees.id"))
+    person_id: Mapped[int] = mapped_column(Integer)
+    decision: Mapped[str] = mapped_column(String(10))  # exempt|deferred|ineligible
+    ground: Mapped[str] = mapped_column(String(80))
+    until: Mapped[date | None] = mapped_column(Date)
+    granted_on: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(Text)  # e.g. "claim 12, appeals board"
+    ended_on: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (Index("ix_grants_decree_person", "decree_id", "person_id"),)

@@ -22,7 +22,7 @@ from muster.policy.engine import decide_frame
 from muster.policy.sql import Dialect, literal
 from muster.registry import reading
 from muster.registry.schemas import ColumnSpec
-from muster.screening import carry
+from muster.screening import carry, grants
 from muster.screening.decisions import COLUMNS, read_grounds, store
 from muster.screening.models import Decision, DecreeVersionRecord, Screen
 from muster.screening.schemas import ScreenResult
@@ -89,6 +89,7 @@ def _redecide(
         versions=decree.versions,
         since_batch=last.registry_batch,
         persons=persons,
+        granted=grants.persons_sql(quoted),
     )
     raw: Any = conn.connection.driver_connection  # plain tuples: no row objects for 100,000s
     cursor = raw.cursor()
@@ -180,6 +181,7 @@ def screen(
         else:  # progress: how far through the registry, by id
             total = int(conn.scalar(text("SELECT max(id) FROM persons")) or 0)
             frames = _redecide(conn, decree, *found)
+        granted = grants.in_force(conn, decree_id=decree.id, as_of=as_of)
         done = 0
         progress("screen", 0, total)
         put = partial(
@@ -192,11 +194,14 @@ def screen(
         )
         for frame in frames:
             out = pl.concat(
-                [frame.select("id", "region_code"), decide_frame(version, frame, as_of).collect()],
+                [
+                    frame.select(pl.col("id").alias("person_id"), "region_code"),
+                    decide_frame(version, frame, as_of).collect(),
+                ],
                 how="horizontal",
             )
+            out = grants.apply(out, granted)
             _count(counts, out)
-            out = out.rename({"id": "person_id"})
             if found is None:
                 put(out)
             else:  # write only decisions that read otherwise now, in place where stored

@@ -25,7 +25,7 @@ from muster.policy.engine import decide_frame
 from muster.policy.engine import explain as explain_one
 from muster.policy.schemas import Explanation
 from muster.registry import reading
-from muster.screening import screens
+from muster.screening import grants, screens
 from muster.screening.decisions import (
     COLUMNS,
     current_decisions,
@@ -38,7 +38,10 @@ from muster.screening.decisions import (
     redecide,
     sample_person,
 )
-from muster.screening.models import Decision, DecreeRecord, DecreeVersionRecord, Screen
+from muster.screening.grants import end as end_grants
+from muster.screening.grants import grant
+from muster.screening.grants import renew_until as renew_grant
+from muster.screening.models import Decision, DecreeRecord, DecreeVersionRecord, Grant, Screen
 from muster.screening.schemas import (
     DecreeLoaded,
     DecreeVersionRead,
@@ -48,8 +51,9 @@ from muster.screening.schemas import (
 
 
 def forget_decisions(engine: Engine) -> None:
-    """Drop every screen and decision (before the registry they describe is replaced)."""
+    """Drop every screen, decision and grant (before the registry they describe is replaced)."""
     with engine.begin() as conn:
+        conn.execute(delete(Grant))
         conn.execute(delete(Decision))
         conn.execute(delete(Screen))
 
@@ -238,14 +242,16 @@ def explain(
     decree_id: str | None = None,
     as_of: date | None = None,
 ) -> Explanation:
-    """One person's decision under the decree in force on the as-of date, with every reason."""
+    """One person's decision under the decree in force on the as-of date, with every reason
+    (a board's grant in force standing over the registry's decision)."""
+    as_of = as_of or date.today()
     with connected(engine) as conn:
         decree = stored_decree(conn, decree_id)
         person = reading.person_record(conn, national_id=national_id, columns=COLUMNS)
-    as_of = as_of or date.today()
-    if person is None:
-        raise NotFoundError(f"no person with national id {national_id!r} in the registry")
-    return explain_one(decree.in_force(as_of), person, as_of)
+        if person is None:
+            raise NotFoundError(f"no person with national id {national_id!r} in the registry")
+        explained = explain_one(decree.in_force(as_of), person, as_of)
+        return grants.explained(conn, explained, person_id=int(person["id"]))
 
 
 def impact(
@@ -326,9 +332,11 @@ __all__ = [
     "decided_frames",
     "diff_versions",
     "eligible_ids",
+    "end_grants",
     "explain",
     "explain_now",
     "forget_decisions",
+    "grant",
     "impact",
     "impact_between",
     "latest_screen",
@@ -336,6 +344,7 @@ __all__ = [
     "load_decree",
     "pool_by_region",
     "redecide",
+    "renew_grant",
     "sample_person",
     "screen",
     "stored_decree",
