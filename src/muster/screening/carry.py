@@ -100,14 +100,14 @@ def to_redecide(
     persons: list[str],
     granted: str,
 ) -> str:
-    """SQL for the ids of everyone to decide again, in order: those changed in the registry
-    since (``since_batch``) or named by the plan's tests on their own fields (``persons``,
-    ``where_persons``); those whose stored decision (of ``decree``, an SQL literal) was made
-    on its own or reads as the plan names (bits of ``last``, the last screen's version, read
-    from any of the decree's ``versions``); and those a board granted something (``granted``,
-    SQL for their ids). One pass over the registry, one over the decisions. (Everyone has a
-    decision: every screen decides anyone without one, and a person new to the registry comes
-    in a newer batch.)"""
+    """SQL for the ids of everyone to decide again (some twice, in no order): those changed in the
+    registry since (``since_batch``) or named by the plan's tests on their own fields
+    (``persons``, ``where_persons``); those whose stored decision (of ``decree``, an SQL
+    literal) was made on its own or reads as the plan names (bits of ``last``, the last screen's
+    version, read from any of the decree's ``versions``); and those a board granted something
+    (``granted``, SQL for their ids). One pass over the registry, one over the decisions.
+    (Everyone has a decision: every screen decides anyone without one, and a person new to the
+    registry comes in a newer batch.)"""
     stale = [
         "d.screen_id IS NULL",  # made on its own since (at issue, a renewal): not carried
         *_tests(plan.old_held, last, versions, unset=False),
@@ -124,4 +124,4 @@ def to_redecide(
         + ")",
         granted,
     ]
-    return " UNION ".join(ids) + " ORDER BY 1"
+    return " UNION ALL ".join(ids)

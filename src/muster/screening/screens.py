@@ -12,9 +12,11 @@ from datetime import date
 from functools import partial
 from typing import Any
 
+import numpy as np
 import polars as pl
 from sqlalchemy import Connection, Engine, delete, insert, select, text, update
 
+from muster.db.ahead import ahead
 from muster.db.clock import Progress, now, quiet
 from muster.policy import carry as policy_carry
 from muster.policy import decree as policy
@@ -63,6 +65,7 @@ def _plan(
     return None if persons is None else (last, plan, persons)
 
 
+AHEAD = 25_000  # persons read by id while the previous ones are decided and written
 _STORED = [
     ("d.version", ColumnSpec("was_version", "int")),
     ("d.decision", ColumnSpec("was", "text")),
@@ -80,8 +83,11 @@ def _redecide(
     (``was…``; null when they have none), read in the caller's transaction."""
     dialect = _dialect(conn)
     quoted = literal(decree.id, dialect)
-    if dialect == "postgresql":  # the union of ids and their order in memory, not on disk
-        conn.execute(text("SET LOCAL work_mem = '64MB'"))
+    if dialect == "postgresql":
+        # A few ids out of each pass: worth the parallel workers the planner would not use
+        # (its default cost of handing a row over assumes many more), both passes at once.
+        conn.execute(text("SET LOCAL parallel_setup_cost = 0"))
+        conn.execute(text("SET LOCAL parallel_tuple_cost = 0.001"))
     query = carry.to_redecide(
         plan,
         decree=quoted,
@@ -94,16 +100,29 @@ def _redecide(
     raw: Any = conn.connection.driver_connection  # plain tuples: no row objects for 100,000s
     cursor = raw.cursor()
     try:
-        ids = [int(r[0]) for r in cursor.execute(query).fetchall()]
+        found = cursor.execute(query).fetchall()
     finally:
         cursor.close()
+    ids = np.unique(np.fromiter((r[0] for r in found), dtype=np.int64, count=len(found))).tolist()
+    if dialect == "postgresql":
+        conn.execute(text("RESET parallel_setup_cost"))
+        conn.execute(text("RESET parallel_tuple_cost"))
+    if dialect == "sqlite":  # each person's own row, through the primary key
+        join = f"LEFT JOIN decisions d ON d.decree_id = {quoted} AND d.person_id = p.id"
+        return reading.persons_among(conn, ids=ids, columns=COLUMNS, join=join, joined=_STORED)
     mine = f"x.decree_id = {quoted} AND x.person_id = p.id"
-    join = (  # each person's own row, through the primary key (never a pass over the table)
-        f"LEFT JOIN decisions d ON d.decree_id = {quoted} AND d.person_id = p.id"
-        if dialect == "sqlite"
-        else f"LEFT JOIN LATERAL (SELECT * FROM decisions x WHERE {mine} LIMIT 1) d ON TRUE"
-    )
-    return reading.persons_among(conn, ids=ids, columns=COLUMNS, join=join, joined=_STORED)
+    join = f"LEFT JOIN LATERAL (SELECT * FROM decisions x WHERE {mine} LIMIT 1) d ON TRUE"
+    engine = conn.engine
+
+    def read() -> Iterator[pl.DataFrame]:
+        # On a connection of its own, a chunk ahead of the writes: it sees the decisions as
+        # they were before this screen (the writes are not committed until it ends).
+        with engine.connect() as other:
+            yield from reading.persons_among(
+                other, ids=ids, columns=COLUMNS, join=join, joined=_STORED, chunk=AHEAD
+            )
+
+    return ahead(read)
 
 
 def _differs(
