@@ -23,6 +23,7 @@ touching 1M persons re-screens in ≤ 20 % of a full screen's time.
 
     PYTHONPATH=src .venv/bin/python bench/corrections.py            # SQLite
     PYTHONPATH=src .venv/bin/python bench/corrections.py --pg       # SQLite and PostgreSQL
+    PYTHONPATH=src .venv/bin/python bench/corrections.py --no-sqlite --persons 14000000
 
 It prints a table and writes ``bench/out/corrections-<N>-<time>.json``.
 """
@@ -166,12 +167,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--persons", type=int, default=2_000_000)
     parser.add_argument("--pg", action="store_true", help="Also on PostgreSQL (a fresh database).")
+    parser.add_argument(
+        "--no-sqlite", action="store_true", help="Only on PostgreSQL (large registries)."
+    )
     args = parser.parse_args()
     load = os.getloadavg()
     runs: dict[str, dict[str, float]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        runs["sqlite"] = run(f"sqlite:///{tmp}/bench.db", args.persons)
-    if args.pg:
+    if not args.no_sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            runs["sqlite"] = run(f"sqlite:///{tmp}/bench.db", args.persons)
+    if args.pg or args.no_sqlite:
         name = f"muster_bench_corrections_{uuid.uuid4().hex[:8]}"
         admin = create_engine(
             "postgresql+psycopg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT"

@@ -78,6 +78,9 @@ def test_automatic_verification_upholds_what_the_registry_proves(called: Called)
     assert released.status == "released" and (released.reason or "").startswith("unfit:")
     assert claim.replacement is not None
     assert selection.get_callup(called.engine, callup_id=claim.replacement).status == "selected"
+    # what the registry proved, the registry goes on deciding: no grant outlives it
+    with called.engine.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM grants")) == 0
 
 
 def test_a_board_upholding_releases_and_replaces(called: Called) -> None:

@@ -181,9 +181,9 @@ def _settle(
     role: str,
     journal: list[Event],
 ) -> int | None:
-    """Decide a pending claim: upheld releases its call-up (replacement drawn) and is granted
-    (later screens of the decree honour it), rejected returns the call-up to where it was.
-    The replacement's call-up id."""
+    """Decide a pending claim: upheld releases its call-up (replacement drawn) and, decided by
+    a board, is granted (later screens of the decree honour it); rejected returns the call-up
+    to where it was. The replacement's call-up id."""
     claim = claim_row(conn, claim_id)
     if claim.status != "pending":
         raise MusterError(
@@ -214,7 +214,7 @@ def _settle(
             deferred_until=until,
         )
     )
-    if upheld:
+    if upheld and not automatic:  # what the registry proved, the registry goes on deciding
         screening.grant(
             conn,
             decree_id=claim.decree_version.partition("@")[0],
