@@ -173,6 +173,24 @@ def read_grounds(
     return out
 
 
+def _decided(
+    conn: Connection, version: policy.Version, frame: pl.DataFrame, as_of: date
+) -> pl.DataFrame:
+    """``person_id`` and ``decide_frame``'s columns for these persons (``frame``, read from
+    the registry), each grant in force under the version's decree standing over the decision."""
+    decided = pl.concat(
+        [
+            frame.select(pl.col("id").alias("person_id")),
+            decide_frame(version, frame, as_of).collect(),
+        ],
+        how="horizontal",
+    )
+    ids = frame["id"].to_list()
+    return grants.apply(
+        decided, grants.in_force(conn, decree_id=version.decree, as_of=as_of, person_ids=ids)
+    )
+
+
 def decide_now(
     conn: Connection, *, version: policy.Version, person_ids: Sequence[int], as_of: date
 ) -> dict[int, tuple[str, str | None]]:
@@ -181,16 +199,7 @@ def decide_now(
     it: ``{id: (decision, decisive ground)}``. A person no longer in the registry is
     ``ineligible``."""
     frame = reading.persons_by_id(conn, ids=person_ids, columns=COLUMNS)
-    decided = grants.apply(
-        pl.concat(
-            [
-                frame.select(pl.col("id").alias("person_id")),
-                decide_frame(version, frame, as_of).collect(),
-            ],
-            how="horizontal",
-        ),
-        grants.in_force(conn, decree_id=version.decree, as_of=as_of, person_ids=person_ids),
-    )
+    decided = _decided(conn, version, frame, as_of)
     found = {
         int(i): (str(d), g)
         for i, d, g in zip(frame["id"], decided["decision"], decided["ground"], strict=True)
@@ -267,16 +276,7 @@ def redecide(
         orient="row",
     )
     frame = reading.persons_by_id(conn, ids=old["person_id"].to_list(), columns=COLUMNS)
-    decided = grants.apply(
-        pl.concat(
-            [
-                frame.select(pl.col("id").alias("person_id")),
-                decide_frame(version, frame, as_of).collect(),
-            ],
-            how="horizontal",
-        ),
-        grants.in_force(conn, decree_id=decree_id, as_of=as_of, person_ids=ids),
-    ).join(old, on="person_id")
+    decided = _decided(conn, version, frame, as_of).join(old, on="person_id")
     store(conn, decided, decree_id=decree_id, version=version.number, as_of=as_of)
     return decided.select(empty.columns).sort("person_id")
 

@@ -28,6 +28,8 @@ SCHEMA = {
     "granted_ground": pl.String,
     "granted_until": pl.Date,
     "granted_rank": pl.Int64,
+    "granted_on": pl.Date,
+    "granted_source": pl.String,
 }
 
 
@@ -103,10 +105,10 @@ def in_force(
 ) -> pl.DataFrame:
     """The strongest grant in force on ``as_of`` for each person that has one (of these
     persons, or everyone): ``person_id``, ``granted_decision``, ``granted_ground``,
-    ``granted_until``, ``granted_rank``."""
-    query = select(Grant.person_id, Grant.decision, Grant.ground, Grant.until).where(
-        _in_force(decree_id, as_of)
-    )
+    ``granted_until``, ``granted_rank``, ``granted_on``, ``granted_source``."""
+    query = select(
+        Grant.person_id, Grant.decision, Grant.ground, Grant.until, Grant.granted_on, Grant.source
+    ).where(_in_force(decree_id, as_of))
     few = person_ids is not None and len(person_ids) <= 1_000
     if few:
         query = query.where(Grant.person_id.in_(list(person_ids or ())))
@@ -115,7 +117,7 @@ def in_force(
         wanted = set(person_ids)
         rows = [r for r in rows if r[0] in wanted]
     frame = pl.DataFrame(
-        [(int(p), str(d), str(g), u, RANK[str(d)]) for p, d, g, u in rows],
+        [(int(p), str(d), str(g), u, RANK[str(d)], on, str(f)) for p, d, g, u, on, f in rows],
         schema=SCHEMA,
         orient="row",
     )
@@ -146,26 +148,24 @@ def apply(decided: pl.DataFrame, grants: pl.DataFrame, *, key: str = "person_id"
 def explained(conn: Connection, explanation: Explanation, *, person_id: int) -> Explanation:
     """The explanation with the strongest grant in force standing over the registry's
     decision, if there is one and it is the stronger."""
-    rows = conn.execute(
-        select(Grant)
-        .where(_in_force(explanation.decree, explanation.as_of), Grant.person_id == person_id)
-        .order_by(Grant.id)
-    ).all()
-    best = max(
-        rows, key=lambda g: (RANK[g.decision], g.until is None, g.until or date.min), default=None
+    found = in_force(
+        conn, decree_id=explanation.decree, as_of=explanation.as_of, person_ids=[person_id]
     )
-    if best is None or RANK[best.decision] <= RANK[explanation.decision]:
+    if found.is_empty():
+        return explanation
+    best = found.row(0, named=True)
+    if best["granted_rank"] <= RANK[explanation.decision]:
         return explanation
     return explanation.model_copy(
         update={
-            "decision": best.decision,
-            "until": best.until,
+            "decision": best["granted_decision"],
+            "until": best["granted_until"],
             "granted": Granted(
-                decision=best.decision,
-                ground=best.ground,
-                until=best.until,
-                granted_on=best.granted_on,
-                source=best.source,
+                decision=best["granted_decision"],
+                ground=best["granted_ground"],
+                until=best["granted_until"],
+                granted_on=best["granted_on"],
+                source=best["granted_source"],
                 registry_decision=explanation.decision,
             ),
         }
