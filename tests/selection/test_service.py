@@ -6,10 +6,13 @@ import json
 import threading
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
-from sqlalchemy import Engine, text
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Connection, Engine, text
 
 from muster.db.engine import get_engine
 from muster.errors import MusterError
@@ -216,3 +219,81 @@ def test_concurrent_releases_never_overshoot_a_quota_nor_call_anyone_twice(
     active = Counter(facts.filter(pl.col("status") != "released")["region"].to_list())
     assert active == {r: q for r, q in quota.items() if q}
     assert facts.filter(pl.col("status") == "released").height == len(callups)
+
+
+def _outcome(conn: Connection, campaign_id: int) -> tuple[Any, ...]:
+    """What releases leave behind, ids of new call-ups aside: each call-up's state and reason,
+    each replacement by whom it replaces, each region's place in its order."""
+    callups = conn.execute(
+        text(
+            "SELECT person_id, status, reason, position, priority, replaces IS NULL "
+            "FROM call_ups WHERE campaign_id = :c AND replaces IS NULL ORDER BY id"
+        ),
+        {"c": campaign_id},
+    ).all()
+    replacements = conn.execute(
+        text(
+            "SELECT r.person_id, n.person_id, n.position, n.priority, n.status "
+            "FROM call_ups n JOIN call_ups r ON r.id = n.replaces "
+            "WHERE n.campaign_id = :c ORDER BY r.person_id"
+        ),
+        {"c": campaign_id},
+    ).all()
+    orders = conn.execute(
+        text(
+            "SELECT region_code, next_position, skipped FROM lottery_regions "
+            "WHERE campaign_id = :c ORDER BY region_code"
+        ),
+        {"c": campaign_id},
+    ).all()
+    return tuple(map(tuple, callups)), tuple(map(tuple, replacements)), tuple(map(tuple, orders))
+
+
+@given(
+    chosen=st.lists(st.integers(0, 59), unique=True, min_size=1, max_size=60),
+    barred=st.lists(st.integers(0, 2_999), max_size=400),
+    kinds=st.sampled_from(["unfit", "exempt: by a board", "deferred"]),
+)
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_releasing_many_at_once_is_releasing_them_one_by_one(
+    screened_2022: Engine, chosen: list[int], barred: list[int], kinds: str
+) -> None:
+    """A bulk release (a correction run's) draws the very replacements, in the very order,
+    that releasing the same call-ups one by one in id order draws — with persons down the
+    orders no longer eligible, and more releases than a region's order may have left."""
+    engine = screened_2022
+    with engine.connect() as conn:
+        campaign_id = conn.scalar(text("SELECT max(id) FROM campaigns"))
+    if campaign_id is None:
+        campaign_id = _drawn(engine)
+    callups = [c.id for c in selection.list_callups(engine, campaign_id=campaign_id, limit=None)]
+    picked = sorted(callups[k] for k in chosen if k < len(callups))
+    outcomes = []
+    for bulk in (False, True):
+        with engine.connect() as conn:
+            outer = conn.begin()
+            if barred:
+                conn.execute(
+                    text(
+                        "UPDATE decisions SET decision = 'exempt' WHERE decree_id = :d "
+                        "AND person_id IN (SELECT id FROM persons ORDER BY id LIMIT 1 OFFSET :k)"
+                    ),
+                    [{"d": DECREE_ID, "k": k} for k in sorted(set(barred))],
+                )
+            if bulk:
+                replaced = selection.release_many(
+                    conn, releases=[(i, kinds) for i in picked], actor="w", journal=[]
+                )
+            else:
+                replaced = {
+                    i: selection.transition(
+                        conn, callup_id=i, to="released", reason=kinds, actor="w", journal=[]
+                    )
+                    for i in picked
+                }
+            outcomes.append((_outcome(conn, campaign_id), sorted(replaced) == picked))
+            outer.rollback()
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[1][1]

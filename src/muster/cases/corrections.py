@@ -4,12 +4,15 @@ reason and replaced from the lottery order (DESIGN.md, principle 4).
 
 A run re-screens each decree with an open or winding-down campaign incrementally (only the
 persons a registry change, a new version or the new date can move; ``screening.screens``),
-then re-decides each active call-up's person on the registry as it stands under the version
-in force on the as-of date. Anyone not eligible is released — ``wrongful`` (criteria not met),
-``exempt`` or ``deferred`` — with the decisive ground and its legal reference, and the reason
-says what found it: ``found by amendment`` when the version the previous screen used would
-still have called them, else ``found by correction``. The release withdraws the person's
-notices and draws the next eligible person of the region's order.
+then reads each active call-up's person's decision as that screen stored it (under the
+version in force on the as-of date) and decides again, on the registry as it stands in the
+run's own transaction, the few it does not find eligible. Anyone not eligible is released —
+``wrongful`` (criteria not met), ``exempt`` or ``deferred`` — with the decisive ground and its
+legal reference, and the reason says what found it: ``found by amendment`` when the version
+the previous screen used would still have called them, else ``found by correction``. The
+releases withdraw the persons' notices and draw the next eligible persons of each region's
+order, a region at a time (``notices.release_within``): the same outcome as releasing them one
+by one, in a few statements a region.
 """
 
 from __future__ import annotations
@@ -68,6 +71,17 @@ def _active(
     return [(int(i), int(c), int(p), str(r)) for i, c, p, r in conn.execute(query)]
 
 
+def _not_eligible(conn: Connection, decree_id: str, persons: list[int]) -> list[int]:
+    """Those of ``persons`` whose stored decision (just brought up to date by the run's
+    screen) is not ``eligible``."""
+    out: list[int] = []
+    for start in range(0, len(persons), 10_000):
+        part = persons[start : start + 10_000]
+        ok = screening.eligible_ids(conn, decree_id=decree_id, person_ids=part)
+        out += [p for p in part if p not in ok]
+    return out
+
+
 def run(
     engine: Engine,
     *,
@@ -112,19 +126,20 @@ def run(
     checked = 0
     with engine.begin() as conn:
         journal: list[Event] = []
-        for _decree_id, before, version, ids in plans:
+        for decree_id, before, version, ids in plans:
             amended = before.number != version.number
             rows = _active(conn, ids, None if amended else since)
             checked += len(rows)
-            persons = [p for _, _, p, _ in rows]
-            now_ = screening.decide_now(conn, version=version, person_ids=persons, as_of=as_of)
+            suspects = _not_eligible(conn, decree_id, [p for _, _, p, _ in rows])
+            now_ = screening.decide_now(conn, version=version, person_ids=suspects, as_of=as_of)
             was = (
-                screening.decide_now(conn, version=before, person_ids=persons, as_of=as_of)
+                screening.decide_now(conn, version=before, person_ids=suspects, as_of=as_of)
                 if amended
                 else {}
             )
+            found: list[CorrectionRelease] = []
             for callup, campaign, person, region in rows:
-                decision, ground = now_[person]
+                decision, ground = now_.get(person, ("eligible", None))
                 if decision == "eligible":
                     continue
                 trigger: Trigger = (
@@ -135,26 +150,25 @@ def run(
                     f"{kind}: {ground_words(version, ground)}; {decision} under {version.ref} "
                     f"as of {as_of}, {FOUND_BY}{trigger}"
                 )
-                replacement = notices.move_within(
-                    conn,
-                    callup_id=callup,
-                    to="released",
-                    reason=reason,
-                    actor=actor,
-                    role=role,
-                    journal=journal,
-                    decree_version=version.ref,
-                )
-                releases.append(
+                found.append(
                     CorrectionRelease(
                         callup=callup,
                         campaign=campaign,
                         region=region,
                         reason=reason,
                         trigger=trigger,
-                        replacement=replacement,
+                        replacement=None,
                     )
                 )
+            replaced = notices.release_within(
+                conn,
+                releases=[(r.callup, r.reason) for r in found],
+                actor=actor,
+                role=role,
+                journal=journal,
+                decree_version=version.ref,
+            )
+            releases += [r.model_copy(update={"replacement": replaced[r.callup]}) for r in found]
         result = CorrectionsResult(
             as_of=as_of,
             since=since,

@@ -4,6 +4,7 @@ notice and a case note, nothing else), the medical board, and releases that with
 from __future__ import annotations
 
 from datetime import date, datetime
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
@@ -12,7 +13,7 @@ from muster.audit import service as audit
 from muster.audit.schemas import Event
 from muster.db.clock import now
 from muster.errors import MusterError, NotFoundError
-from muster.notices.issuing import withdraw
+from muster.notices.issuing import withdraw, withdraw_many
 from muster.notices.models import (
     CaseNote,
     DeliveryAttempt,
@@ -194,6 +195,37 @@ def move_within(
             journal=journal,
         )
     return replacement
+
+
+def release_within(
+    conn: Connection,
+    *,
+    releases: Sequence[tuple[int, str]],
+    actor: str,
+    role: str,
+    journal: list[Event],
+    decree_version: str | None = None,
+) -> dict[int, int | None]:
+    """Release many call-ups inside the caller's transaction, which records ``journal``
+    last (``selection.release_many``: a few statements a region), and withdraw their notices
+    not yet answered: each call-up's replacement, or None."""
+    replaced = selection.release_many(
+        conn,
+        releases=releases,
+        actor=actor,
+        role=role,
+        decree_version=decree_version,
+        journal=journal,
+    )
+    withdraw_many(
+        conn,
+        reasons=dict(releases),
+        actor=actor,
+        role=role,
+        decree_version=decree_version,
+        journal=journal,
+    )
+    return replaced
 
 
 def stop_clock(

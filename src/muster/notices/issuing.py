@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, func, select, text, update
+from sqlalchemy import Connection, Engine, bindparam, func, select, text, update
 
 from muster.audit import service as audit
 from muster.audit.schemas import Event
@@ -86,23 +86,56 @@ def withdraw(
 ) -> None:
     """Withdraw a released call-up's notices not yet answered, so the public check says
     "withdrawn" and nobody reports on a notice that no longer stands."""
-    withdrawn = conn.execute(
-        update(Notice)
-        .where(Notice.call_up_id == callup_id, Notice.status.in_(("issued", "delivered")))
-        .values(status="withdrawn", withdrawn_reason=reason)
-        .returning(Notice.number)
-    ).all()
-    for (number,) in withdrawn:
-        journal.append(
+    withdraw_many(
+        conn,
+        reasons={callup_id: reason},
+        actor=actor,
+        role=role,
+        decree_version=decree_version,
+        journal=journal,
+    )
+
+
+def withdraw_many(
+    conn: Connection,
+    *,
+    reasons: Mapping[int, str | None],
+    actor: str,
+    role: str,
+    decree_version: str | None,
+    journal: list[Event],
+) -> None:
+    """``withdraw`` for many call-ups at once, each with its reason: one look-up and one
+    update a slice of call-ups."""
+    ids = sorted(reasons)
+    for start in range(0, len(ids), 10_000):
+        found = conn.execute(
+            select(Notice.number, Notice.call_up_id)
+            .where(
+                Notice.call_up_id.in_(ids[start : start + 10_000]),
+                Notice.status.in_(("issued", "delivered")),
+            )
+            .order_by(Notice.number)
+        ).all()
+        if not found:
+            continue
+        conn.execute(
+            update(Notice)
+            .where(Notice.number == bindparam("notice"))
+            .values(status="withdrawn", withdrawn_reason=bindparam("why")),
+            [{"notice": int(n), "why": reasons[int(c)]} for n, c in found],
+        )
+        journal.extend(
             Event(
                 actor=actor,
                 role=role,
                 action="notice.withdrawn",
-                subject=f"call_up:{callup_id}",
-                after={"notice": int(number)},
-                reason=reason,
+                subject=f"call_up:{int(c)}",
+                after={"notice": int(n)},
+                reason=reasons[int(c)],
                 decree_version=decree_version,
             )
+            for n, c in found
         )
 
 

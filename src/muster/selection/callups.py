@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import zlib
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -55,6 +56,35 @@ def select_next(
     quota, status = quotas.lock_region(conn, campaign_id=campaign_id, region=region)
     if status != "open":
         return None
+    chosen = _select(
+        conn,
+        campaign_id=campaign_id,
+        decree_id=decree_id,
+        region=region,
+        quota=quota,
+        replaces=[replaces],
+        actor=actor,
+        role=role,
+        journal=journal,
+    )
+    return chosen[0] if chosen else None
+
+
+def _select(
+    conn: Connection,
+    *,
+    campaign_id: int,
+    decree_id: str,
+    region: str,
+    quota: int,
+    replaces: Sequence[int | None],
+    actor: str,
+    role: str,
+    journal: list[Event] | None,
+) -> list[int]:
+    """Up to ``len(replaces)`` next eligible persons down the region's order, as far as the
+    region has room, in one walk: their new call-up ids, the first replacing ``replaces[0]``
+    and so on. The caller holds the region's lock."""
     active = conn.scalar(
         select(func.count()).where(
             CallUp.campaign_id == campaign_id,
@@ -62,20 +92,23 @@ def select_next(
             CallUp.status.in_(lifecycle.ACTIVE),
         )
     )
-    if int(active or 0) >= quota:
-        return None
+    wanted = min(len(replaces), quota - int(active or 0))
+    if wanted <= 0:
+        return []
     state = conn.execute(
         select(LotteryRegion).where(
             LotteryRegion.campaign_id == campaign_id, LotteryRegion.region_code == region
         )
     ).first()
     if state is None or state.ordered is None:
-        return None
+        return []
     ids = unpack_order(state.ordered)
     position, skipped = state.next_position, state.skipped
-    chosen: int | None = None
-    while position < len(ids) and chosen is None:
-        window = [int(i) for i in ids[position : position + 64]]
+    chosen: list[int] = []
+    # Windows grow with what is wanted, so a bulk release walks the order in few look-ups.
+    size = min(max(64, 2 * wanted), 4_096)
+    while position < len(ids) and len(chosen) < wanted:
+        window = [int(i) for i in ids[position : position + size]]
         ok = screening.eligible_ids(conn, decree_id=decree_id, person_ids=window)
         taken = {
             int(p)
@@ -85,50 +118,63 @@ def select_next(
                 )
             )
         }
-        for offset, person in enumerate(window):
+        for person in window:
+            position += 1
             if person in ok and person not in taken:
-                chosen, position = position + offset, position + offset + 1
-                break
-            skipped += 1
-        else:
-            position += len(window)
+                chosen.append(position - 1)
+                if len(chosen) == wanted:
+                    break
+            else:
+                skipped += 1
     conn.execute(
         update(LotteryRegion)
         .where(LotteryRegion.campaign_id == campaign_id, LotteryRegion.region_code == region)
         .values(next_position=position, skipped=skipped)
     )
-    if chosen is None:
-        return None
+    if not chosen:
+        return []
     bounds = np.cumsum(json.loads(state.priorities or "[]"))
     at = now()
-    priority = int(np.searchsorted(bounds, chosen, side="right"))
-    key = conn.execute(
-        insert(CallUp).values(
-            campaign_id=campaign_id,
-            person_id=int(ids[chosen]),
-            region_code=region,
-            position=chosen,
-            priority=priority,
-            status="selected",
-            reason=None,
-            replaces=replaces,
-            selected_at=at,
-            updated_at=at,
-            actor=actor,
+    rows = [
+        {
+            "campaign_id": campaign_id,
+            "person_id": int(ids[place]),
+            "region_code": region,
+            "position": place,
+            "priority": int(np.searchsorted(bounds, place, side="right")),
+            "status": "selected",
+            "reason": None,
+            "replaces": replaced,
+            "selected_at": at,
+            "updated_at": at,
+            "actor": actor,
+        }
+        for place, replaced in zip(chosen, replaces, strict=False)
+    ]
+    new_ids = [
+        int(i)
+        for i in conn.scalars(
+            insert(CallUp).returning(CallUp.id, sort_by_parameter_order=True), rows
         )
-    ).inserted_primary_key
-    assert key is not None
-    new_id = int(key[0])
-    event = Event(
-        actor=actor,
-        role=role,
-        action="callup.selected",
-        subject=f"call_up:{new_id}",
-        after={"status": "selected", "position": chosen, "priority": priority},
-        reason=f"replaces call-up {replaces}" if replaces else None,
-    )
-    _log(conn, journal, event)
-    return new_id
+    ]
+    for new_id, row in zip(new_ids, rows, strict=True):
+        _log(
+            conn,
+            journal,
+            Event(
+                actor=actor,
+                role=role,
+                action="callup.selected",
+                subject=f"call_up:{new_id}",
+                after={
+                    "status": "selected",
+                    "position": row["position"],
+                    "priority": row["priority"],
+                },
+                reason=f"replaces call-up {row['replaces']}" if row["replaces"] else None,
+            ),
+        )
+    return new_ids
 
 
 def _log(conn: Connection, journal: list[Event] | None, event: Event) -> None:
@@ -163,19 +209,20 @@ def transition(
     reason from ``lifecycle.RELEASE_REASONS``; ``reason`` may add words after a colon) draws
     a replacement while the region's quota is open: its call-up id. An enlistment that meets
     the quota closes the region."""
-    kind = (reason or "").split(":", 1)[0].strip()
-    if to == "released" and kind not in lifecycle.RELEASE_REASONS:
-        raise MusterError(
-            f"a release needs a reason: one of {', '.join(lifecycle.RELEASE_REASONS)}"
-            + (f" (found {reason!r})" if reason else "")
-        )
+    if to == "released":
+        return release_many(
+            conn,
+            releases=[(callup_id, reason or "")],
+            actor=actor,
+            role=role,
+            decree_version=decree_version,
+            journal=journal,
+        )[callup_id]
     head = _callup(conn, callup_id)
     campaign = quotas.require_status(
         conn,
         campaign_id=head.campaign_id,
-        allowed=("open", "winding_down")
-        if to != "released"
-        else ("open", "winding_down", "closed"),
+        allowed=("open", "winding_down"),
         doing=f"move call-up {callup_id} to {to.replace('_', ' ')}",
     )
     # Lock the region first, then the call-up: one order for every writer, no deadlocks.
@@ -202,18 +249,6 @@ def transition(
             decree_version=version,
         ),
     )
-    replacement = None
-    if to == "released" and campaign.status == "open":
-        replacement = select_next(
-            conn,
-            campaign_id=current.campaign_id,
-            decree_id=campaign.decree_id,
-            region=current.region_code,
-            replaces=callup_id,
-            actor=actor,
-            role=role,
-            journal=journal,
-        )
     if to == "enlisted":
         enlisted = conn.scalar(
             select(func.count()).where(
@@ -237,7 +272,120 @@ def transition(
                     decree_version=version,
                 ),
             )
-    return replacement
+    return None
+
+
+def release_many(
+    conn: Connection,
+    *,
+    releases: Sequence[tuple[int, str]],
+    actor: str,
+    role: str = "system",
+    decree_version: str | None = None,
+    journal: list[Event] | None = None,
+) -> dict[int, int | None]:
+    """Release call-ups inside the caller's transaction: ``(call-up id, reason)`` pairs, each
+    reason one of ``lifecycle.RELEASE_REASONS`` (words may follow a colon). While the campaign
+    and the region are open, each released call-up is replaced by the next eligible person
+    down the region's order. Returns each call-up's replacement (None when none was drawn).
+
+    The same as releasing them one by one in id order, in a few statements a region: its quota
+    row locked once (regions in code order, then their call-ups: the one lock order every
+    writer keeps), one update, one walk down the order for all its replacements, one insert."""
+    reasons: dict[int, str] = {}
+    for callup_id, reason in releases:
+        kind = reason.split(":", 1)[0].strip()
+        if kind not in lifecycle.RELEASE_REASONS:
+            raise MusterError(
+                f"a release needs a reason: one of {', '.join(lifecycle.RELEASE_REASONS)}"
+                + (f" (found {reason!r} for call-up {callup_id})" if reason else "")
+            )
+        reasons[int(callup_id)] = reason
+    ids = sorted(reasons)
+    heads: dict[int, tuple[int, str]] = {}
+    for part in _parts(ids):
+        for i, campaign_id, region in conn.execute(
+            select(CallUp.id, CallUp.campaign_id, CallUp.region_code).where(CallUp.id.in_(part))
+        ):
+            heads[int(i)] = (int(campaign_id), str(region))
+    missing = [i for i in ids if i not in heads]
+    if missing:
+        raise NotFoundError(
+            f"no call-up {missing[0]}" + (f" (nor {len(missing) - 1} more)" if missing[1:] else "")
+        )
+    groups: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for i in ids:
+        groups[heads[i]].append(i)
+    campaigns = {
+        c: quotas.require_status(
+            conn,
+            campaign_id=c,
+            allowed=("open", "winding_down", "closed"),
+            doing="release call-up " + (str(ids[0]) if len(ids) == 1 else "s"),
+        )
+        for c in sorted({c for c, _ in groups})
+    }
+    replaced: dict[int, int | None] = {}
+    at = now()
+    for (campaign_id, region), members in sorted(groups.items(), key=lambda g: (g[0][1], g[0][0])):
+        campaign = campaigns[campaign_id]
+        quota, status = quotas.lock_region(conn, campaign_id=campaign_id, region=region)
+        current: dict[int, str] = {}
+        for part in _parts(members):
+            current |= {
+                int(i): str(s)
+                for i, s in conn.execute(
+                    select(CallUp.id, CallUp.status).where(CallUp.id.in_(part)).with_for_update()
+                )
+            }
+        for i in members:
+            try:
+                lifecycle.check_move(current[i], "released")
+            except MusterError as exc:
+                raise MusterError(f"call-up {i}: {exc}") from exc
+        conn.execute(
+            update(CallUp)
+            .where(CallUp.id == bindparam("callup"))
+            .values(status="released", reason=bindparam("why"), updated_at=at, actor=actor),
+            [{"callup": i, "why": reasons[i]} for i in members],
+        )
+        version = decree_version or f"{campaign.decree_id}@{campaign.version}"
+        for i in members:
+            _log(
+                conn,
+                journal,
+                Event(
+                    actor=actor,
+                    role=role,
+                    action="callup.released",
+                    subject=f"call_up:{i}",
+                    before={"status": current[i]},
+                    after={"status": "released"},
+                    reason=reasons[i],
+                    decree_version=version,
+                ),
+            )
+        drawn: list[int] = []
+        if campaign.status == "open" and status == "open":
+            drawn = _select(
+                conn,
+                campaign_id=campaign_id,
+                decree_id=campaign.decree_id,
+                region=region,
+                quota=quota,
+                replaces=members,
+                actor=actor,
+                role=role,
+                journal=journal,
+            )
+        for k, i in enumerate(members):
+            replaced[i] = drawn[k] if k < len(drawn) else None
+    return replaced
+
+
+def _parts(ids: Sequence[int], size: int = 10_000) -> list[Sequence[int]]:
+    """``ids`` in slices short enough for one statement's parameters."""
+    return [ids[k : k + size] for k in range(0, len(ids), size)]
 
 
 def move(
