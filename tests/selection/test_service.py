@@ -14,6 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection, Engine, text
 
+from muster.audit import service as audit
+from muster.audit.schemas import Event
 from muster.db.engine import get_engine
 from muster.errors import MusterError
 from muster.quotas import service as quotas
@@ -181,9 +183,13 @@ def test_enlisting_the_whole_quota_closes_the_region_then_the_campaign_winds_dow
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("batch", [1, 4], ids=["one by one", "four at a time"])
 def test_concurrent_releases_never_overshoot_a_quota_nor_call_anyone_twice(
-    pg_url: str, db_url: str
+    pg_url: str, db_url: str, batch: int
 ) -> None:
+    """Four workers release every call-up at once — one by one, or four at a time across
+    regions (``release_many``, as a corrections run does) — with no deadlock, no region past
+    its quota and nobody called twice."""
     if not db_url.startswith("postgresql"):
         pytest.skip("concurrency is a PostgreSQL matter")
     from datetime import date
@@ -200,8 +206,21 @@ def test_concurrent_releases_never_overshoot_a_quota_nor_call_anyone_twice(
 
     def worker(ids: list[int]) -> None:
         try:
-            for i in ids:  # each release draws a replacement under the region's lock
-                selection.move(engine, callup_id=i, to="released", reason="unfit", actor="w")
+            for k in range(0, len(ids), batch):  # replacements drawn under the regions' locks
+                if batch == 1:
+                    selection.move(
+                        engine, callup_id=ids[k], to="released", reason="unfit", actor="w"
+                    )
+                    continue
+                with engine.begin() as conn:
+                    journal: list[Event] = []
+                    selection.release_many(
+                        conn,
+                        releases=[(i, "unfit") for i in ids[k : k + batch]],
+                        actor="w",
+                        journal=journal,
+                    )
+                    audit.record_many(conn, journal)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 

@@ -21,7 +21,7 @@ import time
 from collections import Counter
 from datetime import date, datetime
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, and_, func, select
 
 from muster.audit import service as audit
 from muster.audit.schemas import Event
@@ -31,12 +31,14 @@ from muster.cases.corrections_schemas import (
     CorrectionsResult,
     Trigger,
 )
+from muster.db import bulk
 from muster.db.clock import Progress, quiet
 from muster.notices import service as notices
 from muster.policy.versions import Version
 from muster.quotas import service as quotas
 from muster.registry.models import Person
 from muster.screening import service as screening
+from muster.screening.models import Decision
 from muster.selection import service as selection
 from muster.selection.lifecycle import ACTIVE
 from muster.selection.models import CallUp
@@ -54,12 +56,23 @@ def ground_words(version: Version, ground: str | None) -> str:
 
 
 def _active(
-    conn: Connection, campaign_ids: list[int], since: datetime | None
-) -> list[tuple[int, int, int, str]]:
-    """Active call-ups (id, campaign, person, region) of these campaigns, in id order; with
-    ``since``, only those whose person changed after it."""
+    conn: Connection, decree_id: str, campaign_ids: list[int], since: datetime | None
+) -> list[tuple[int, int, int, str, bool]]:
+    """Active call-ups (id, campaign, person, region, whether the person's stored decision
+    under the decree is ``eligible``) of these campaigns, in id order; with ``since``, only
+    those whose person changed after it."""
     query = (
-        select(CallUp.id, CallUp.campaign_id, CallUp.person_id, CallUp.region_code)
+        select(
+            CallUp.id,
+            CallUp.campaign_id,
+            CallUp.person_id,
+            CallUp.region_code,
+            Decision.decision == "eligible",
+        )
+        .outerjoin(
+            Decision,
+            and_(Decision.decree_id == decree_id, Decision.person_id == CallUp.person_id),
+        )
         .where(
             CallUp.campaign_id.in_(campaign_ids),
             CallUp.status.in_([s for s in ACTIVE if s != "enlisted"]),
@@ -68,18 +81,10 @@ def _active(
     )
     if since is not None:
         query = query.join(Person, Person.id == CallUp.person_id).where(Person.updated_at > since)
-    return [(int(i), int(c), int(p), str(r)) for i, c, p, r in conn.execute(query)]
-
-
-def _not_eligible(conn: Connection, decree_id: str, persons: list[int]) -> list[int]:
-    """Those of ``persons`` whose stored decision (just brought up to date by the run's
-    screen) is not ``eligible``."""
-    out: list[int] = []
-    for start in range(0, len(persons), 10_000):
-        part = persons[start : start + 10_000]
-        ok = screening.eligible_ids(conn, decree_id=decree_id, person_ids=part)
-        out += [p for p in part if p not in ok]
-    return out
+    called = conn.scalar(select(func.count()).where(CallUp.campaign_id.in_(campaign_ids)))
+    with bulk.through_index(conn, "decisions", int(called or 0)):
+        rows = conn.execute(query).all()
+    return [(int(i), int(c), int(p), str(r), bool(e)) for i, c, p, r, e in rows]
 
 
 def run(
@@ -128,9 +133,9 @@ def run(
         journal: list[Event] = []
         for decree_id, before, version, ids in plans:
             amended = before.number != version.number
-            rows = _active(conn, ids, None if amended else since)
+            rows = _active(conn, decree_id, ids, None if amended else since)
             checked += len(rows)
-            suspects = _not_eligible(conn, decree_id, [p for _, _, p, _ in rows])
+            suspects = [p for _, _, p, _, eligible in rows if not eligible]
             now_ = screening.decide_now(conn, version=version, person_ids=suspects, as_of=as_of)
             was = (
                 screening.decide_now(conn, version=before, person_ids=suspects, as_of=as_of)
@@ -138,7 +143,7 @@ def run(
                 else {}
             )
             found: list[CorrectionRelease] = []
-            for callup, campaign, person, region in rows:
+            for callup, campaign, person, region, _ in rows:
                 decision, ground = now_.get(person, ("eligible", None))
                 if decision == "eligible":
                     continue

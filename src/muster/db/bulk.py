@@ -8,7 +8,8 @@ before they reach here; the database's constraints are the last line of defence.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import polars as pl
@@ -94,25 +95,41 @@ def update(conn: Connection, table: str, key: str | tuple[str, ...], frame: pl.D
         insert(conn, staging, ordered)
         sets = ", ".join(f"{c} = s.{c}" for c in columns)
         match = " AND ".join(f"t.{k} = s.{k}" for k in keys)
-        with raw.cursor() as cursor:
-            # A few rows of a large table: each found through the key's index. Left to itself
-            # the planner hashes the whole table instead (spilling to disk), about twice as slow.
-            cursor.execute(f"SELECT reltuples FROM pg_class WHERE oid = '{table}'::regclass")
-            few = frame.height * 4 < float(cursor.fetchone()[0])
-            if few:
-                cursor.execute(
-                    "SELECT current_setting('enable_hashjoin'), "
-                    "current_setting('enable_mergejoin'), "
-                    "set_config('enable_hashjoin', 'off', true), "
-                    "set_config('enable_mergejoin', 'off', true)"
-                )
-                hashjoin, mergejoin = cursor.fetchone()[:2]
+        # A few rows of a large table: each found through the key's index. Left to itself
+        # the planner hashes the whole table instead (spilling to disk), about twice as slow.
+        with through_index(conn, table, frame.height), raw.cursor() as cursor:
             cursor.execute(f"UPDATE {table} t SET {sets} FROM {staging} s WHERE {match}")
-            if few:
-                cursor.execute(
-                    "SELECT set_config('enable_hashjoin', %s, true), "
-                    "set_config('enable_mergejoin', %s, true)",
-                    (hashjoin, mergejoin),
-                )
+        with raw.cursor() as cursor:
             cursor.execute(f"DROP TABLE {staging}")
     return frame.height
+
+
+@contextmanager
+def through_index(conn: Connection, table: str, rows: int) -> Iterator[None]:
+    """On PostgreSQL, while ``rows`` is under a quarter of ``table``'s, the statements inside
+    join to ``table`` through its indexes (hash and merge joins off, restored after): a few
+    rows of a large table are found one by one, instead of the planner reading the whole table
+    to hash it. On SQLite, nothing to do (it joins through indexes)."""
+    if is_sqlite(conn):
+        yield
+        return
+    raw: Any = conn.connection.driver_connection
+    with raw.cursor() as cursor:
+        cursor.execute(f"SELECT reltuples FROM pg_class WHERE oid = '{table}'::regclass")
+        few = rows * 4 < float(cursor.fetchone()[0])
+        if few:
+            cursor.execute(
+                "SELECT current_setting('enable_hashjoin'), "
+                "current_setting('enable_mergejoin'), "
+                "set_config('enable_hashjoin', 'off', true), "
+                "set_config('enable_mergejoin', 'off', true)"
+            )
+            hashjoin, mergejoin = cursor.fetchone()[:2]
+    yield  # on an error the transaction fails, and its local settings go with it
+    if few:
+        with raw.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('enable_hashjoin', %s, true), "
+                "set_config('enable_mergejoin', %s, true)",
+                (hashjoin, mergejoin),
+            )

@@ -3,8 +3,8 @@ notice and a case note, nothing else), the medical board, and releases that with
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update

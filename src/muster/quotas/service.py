@@ -10,6 +10,7 @@ campaign, so anyone can recompute them.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -226,6 +227,24 @@ def lock_region(conn: Connection, *, campaign_id: int, region: str) -> tuple[int
     if row is None:
         raise MusterError(f"campaign {campaign_id} has no quota for region {region}")
     return int(row[0]), str(row[1])
+
+
+def lock_regions(
+    conn: Connection, *, campaign_id: int, regions: Sequence[str]
+) -> dict[str, tuple[int, str]]:
+    """Lock these regions' quota rows, in region code order, for the rest of the
+    transaction: each one's quota and status."""
+    rows = conn.execute(
+        select(CampaignRegion.region_code, CampaignRegion.quota, CampaignRegion.status)
+        .where(CampaignRegion.campaign_id == campaign_id, CampaignRegion.region_code.in_(regions))
+        .order_by(CampaignRegion.region_code)
+        .with_for_update()
+    ).all()
+    found = {str(r): (int(q), str(s)) for r, q, s in rows}
+    missing = sorted(set(regions) - set(found))
+    if missing:
+        raise MusterError(f"campaign {campaign_id} has no quota for region {missing[0]}")
+    return found
 
 
 def require_status(

@@ -12,6 +12,7 @@ import json
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -56,108 +57,178 @@ def select_next(
     quota, status = quotas.lock_region(conn, campaign_id=campaign_id, region=region)
     if status != "open":
         return None
-    chosen = _select(
-        conn,
-        campaign_id=campaign_id,
-        decree_id=decree_id,
-        region=region,
-        quota=quota,
-        replaces=[replaces],
-        actor=actor,
-        role=role,
-        journal=journal,
-    )
-    return chosen[0] if chosen else None
+    need = _Need(campaign_id, decree_id, region, quota, [replaces])
+    chosen = _select(conn, [need], actor=actor, role=role, journal=journal)
+    return next(iter(chosen.get((campaign_id, region), [])), None)
+
+
+@dataclass(frozen=True)
+class _Need:
+    """Replacements a region wants: one for each call-up in ``replaces`` (None: a top-up)."""
+
+    campaign_id: int
+    decree_id: str
+    region: str
+    quota: int
+    replaces: Sequence[int | None]
+
+
+@dataclass
+class _Walk:
+    """A region's order being walked: the next place to look at, the places chosen so far."""
+
+    need: _Need
+    ids: npt.NDArray[np.int64]
+    priorities: str | None
+    position: int
+    skipped: int
+    wanted: int
+    chosen: list[int] = field(default_factory=list)
+
+    def window(self) -> list[int]:
+        size = min(max(64, 2 * (self.wanted - len(self.chosen))), 4_096)
+        return [int(i) for i in self.ids[self.position : self.position + size]]
+
+    def going(self) -> bool:
+        return self.position < len(self.ids) and len(self.chosen) < self.wanted
 
 
 def _select(
     conn: Connection,
+    needs: Sequence[_Need],
     *,
-    campaign_id: int,
-    decree_id: str,
-    region: str,
-    quota: int,
-    replaces: Sequence[int | None],
     actor: str,
     role: str,
     journal: list[Event] | None,
-) -> list[int]:
-    """Up to ``len(replaces)`` next eligible persons down the region's order, as far as the
-    region has room, in one walk: their new call-up ids, the first replacing ``replaces[0]``
-    and so on. The caller holds the region's lock."""
-    active = conn.scalar(
-        select(func.count()).where(
-            CallUp.campaign_id == campaign_id,
-            CallUp.region_code == region,
-            CallUp.status.in_(lifecycle.ACTIVE),
-        )
-    )
-    wanted = min(len(replaces), quota - int(active or 0))
-    if wanted <= 0:
-        return []
-    state = conn.execute(
-        select(LotteryRegion).where(
-            LotteryRegion.campaign_id == campaign_id, LotteryRegion.region_code == region
-        )
-    ).first()
-    if state is None or state.ordered is None:
-        return []
-    ids = unpack_order(state.ordered)
-    position, skipped = state.next_position, state.skipped
-    chosen: list[int] = []
-    # Windows grow with what is wanted, so a bulk release walks the order in few look-ups.
-    size = min(max(64, 2 * wanted), 4_096)
-    while position < len(ids) and len(chosen) < wanted:
-        window = [int(i) for i in ids[position : position + size]]
-        ok = screening.eligible_ids(conn, decree_id=decree_id, person_ids=window)
-        taken = {
-            int(p)
-            for p in conn.scalars(
-                select(CallUp.person_id).where(
-                    CallUp.campaign_id == campaign_id, CallUp.person_id.in_(window)
+) -> dict[tuple[int, str], list[int]]:
+    """For each region (its quota row locked by the caller) as many next eligible persons
+    down its order as it wants and has room for: their new call-up ids by (campaign, region),
+    the first replacing the need's first call-up and so on. All regions are walked together,
+    a window of each order per look-up, so many releases cost a few statements in all."""
+    walks: list[_Walk] = []
+    for campaign_id, needed in _by_campaign(needs).items():
+        regions = [n.region for n in needed]
+        active = {
+            str(r): int(n)
+            for r, n in conn.execute(
+                select(CallUp.region_code, func.count())
+                .where(
+                    CallUp.campaign_id == campaign_id,
+                    CallUp.region_code.in_(regions),
+                    CallUp.status.in_(lifecycle.ACTIVE),
+                )
+                .group_by(CallUp.region_code)
+            )
+        }
+        states = {
+            str(row.region_code): row
+            for row in conn.execute(
+                select(
+                    LotteryRegion.region_code,
+                    LotteryRegion.ordered,
+                    LotteryRegion.priorities,
+                    LotteryRegion.next_position,
+                    LotteryRegion.skipped,
+                ).where(
+                    LotteryRegion.campaign_id == campaign_id,
+                    LotteryRegion.region_code.in_(regions),
                 )
             )
         }
-        for person in window:
-            position += 1
-            if person in ok and person not in taken:
-                chosen.append(position - 1)
-                if len(chosen) == wanted:
-                    break
-            else:
-                skipped += 1
-    conn.execute(
-        update(LotteryRegion)
-        .where(LotteryRegion.campaign_id == campaign_id, LotteryRegion.region_code == region)
-        .values(next_position=position, skipped=skipped)
-    )
-    if not chosen:
-        return []
-    bounds = np.cumsum(json.loads(state.priorities or "[]"))
+        for need in needed:
+            wanted = min(len(need.replaces), need.quota - active.get(need.region, 0))
+            state = states.get(need.region)
+            if wanted <= 0 or state is None or state.ordered is None:
+                continue
+            walks.append(
+                _Walk(
+                    need=need,
+                    ids=unpack_order(state.ordered),
+                    priorities=state.priorities,
+                    position=int(state.next_position),
+                    skipped=int(state.skipped),
+                    wanted=wanted,
+                )
+            )
+    going = [w for w in walks if w.going()]
+    while going:
+        windows = [(w, w.window()) for w in going]
+        ok: set[int] = set()
+        taken: set[tuple[int, int]] = set()
+        for decree_id in sorted({w.need.decree_id for w in going}):
+            persons = [p for w, ids in windows if w.need.decree_id == decree_id for p in ids]
+            for part in _parts(persons):
+                ok |= screening.eligible_ids(conn, decree_id=decree_id, person_ids=part)
+        for campaign_id in sorted({w.need.campaign_id for w in going}):
+            persons = [p for w, ids in windows if w.need.campaign_id == campaign_id for p in ids]
+            for part in _parts(persons):
+                taken |= {
+                    (campaign_id, int(p))
+                    for p in conn.scalars(
+                        select(CallUp.person_id).where(
+                            CallUp.campaign_id == campaign_id, CallUp.person_id.in_(part)
+                        )
+                    )
+                }
+        for w, ids in windows:
+            for person in ids:
+                w.position += 1
+                if person in ok and (w.need.campaign_id, person) not in taken:
+                    w.chosen.append(w.position - 1)
+                    if len(w.chosen) == w.wanted:
+                        break
+                else:
+                    w.skipped += 1
+        going = [w for w in going if w.going()]
+    if walks:
+        conn.execute(
+            update(LotteryRegion)
+            .where(
+                LotteryRegion.campaign_id == bindparam("campaign"),
+                LotteryRegion.region_code == bindparam("region"),
+            )
+            .values(next_position=bindparam("position"), skipped=bindparam("passed")),
+            [
+                {
+                    "campaign": w.need.campaign_id,
+                    "region": w.need.region,
+                    "position": w.position,
+                    "passed": w.skipped,
+                }
+                for w in walks
+            ],
+        )
     at = now()
-    rows = [
-        {
-            "campaign_id": campaign_id,
-            "person_id": int(ids[place]),
-            "region_code": region,
-            "position": place,
-            "priority": int(np.searchsorted(bounds, place, side="right")),
-            "status": "selected",
-            "reason": None,
-            "replaces": replaced,
-            "selected_at": at,
-            "updated_at": at,
-            "actor": actor,
-        }
-        for place, replaced in zip(chosen, replaces, strict=False)
-    ]
+    rows: list[dict[str, Any]] = []
+    for w in walks:
+        bounds = np.cumsum(json.loads(w.priorities or "[]"))
+        rows += [
+            {
+                "campaign_id": w.need.campaign_id,
+                "person_id": int(w.ids[place]),
+                "region_code": w.need.region,
+                "position": place,
+                "priority": int(np.searchsorted(bounds, place, side="right")),
+                "status": "selected",
+                "reason": None,
+                "replaces": replaced,
+                "selected_at": at,
+                "updated_at": at,
+                "actor": actor,
+            }
+            for place, replaced in zip(w.chosen, w.need.replaces, strict=False)
+        ]
+    if not rows:
+        return {}
     new_ids = [
         int(i)
         for i in conn.scalars(
             insert(CallUp).returning(CallUp.id, sort_by_parameter_order=True), rows
         )
     ]
+    drawn: dict[tuple[int, str], list[int]] = defaultdict(list)
     for new_id, row in zip(new_ids, rows, strict=True):
+        drawn[(row["campaign_id"], row["region_code"])].append(new_id)
         _log(
             conn,
             journal,
@@ -174,7 +245,14 @@ def _select(
                 reason=f"replaces call-up {row['replaces']}" if row["replaces"] else None,
             ),
         )
-    return new_ids
+    return dict(drawn)
+
+
+def _by_campaign(needs: Sequence[_Need]) -> dict[int, list[_Need]]:
+    grouped: dict[int, list[_Need]] = defaultdict(list)
+    for need in needs:
+        grouped[need.campaign_id].append(need)
+    return grouped
 
 
 def _log(conn: Connection, journal: list[Event] | None, event: Event) -> None:
@@ -289,9 +367,10 @@ def release_many(
     and the region are open, each released call-up is replaced by the next eligible person
     down the region's order. Returns each call-up's replacement (None when none was drawn).
 
-    The same as releasing them one by one in id order, in a few statements a region: its quota
-    row locked once (regions in code order, then their call-ups: the one lock order every
-    writer keeps), one update, one walk down the order for all its replacements, one insert."""
+    The same as releasing them one by one in id order, in a few statements however many
+    there are: the regions' quota rows locked (by campaign, then region code; then the
+    call-ups: the one lock order every writer keeps), one update, one walk down all the
+    regions' orders together for the replacements, one insert."""
     reasons: dict[int, str] = {}
     for callup_id, reason in releases:
         kind = reason.split(":", 1)[0].strip()
@@ -302,6 +381,8 @@ def release_many(
             )
         reasons[int(callup_id)] = reason
     ids = sorted(reasons)
+    if not ids:
+        return {}
     heads: dict[int, tuple[int, str]] = {}
     for part in _parts(ids):
         for i, campaign_id, region in conn.execute(
@@ -325,61 +406,63 @@ def release_many(
         )
         for c in sorted({c for c, _ in groups})
     }
-    replaced: dict[int, int | None] = {}
-    at = now()
-    for (campaign_id, region), members in sorted(groups.items(), key=lambda g: (g[0][1], g[0][0])):
-        campaign = campaigns[campaign_id]
-        quota, status = quotas.lock_region(conn, campaign_id=campaign_id, region=region)
-        current: dict[int, str] = {}
-        for part in _parts(members):
-            current |= {
-                int(i): str(s)
-                for i, s in conn.execute(
-                    select(CallUp.id, CallUp.status).where(CallUp.id.in_(part)).with_for_update()
-                )
-            }
-        for i in members:
-            try:
-                lifecycle.check_move(current[i], "released")
-            except MusterError as exc:
-                raise MusterError(f"call-up {i}: {exc}") from exc
-        conn.execute(
-            update(CallUp)
-            .where(CallUp.id == bindparam("callup"))
-            .values(status="released", reason=bindparam("why"), updated_at=at, actor=actor),
-            [{"callup": i, "why": reasons[i]} for i in members],
-        )
-        version = decree_version or f"{campaign.decree_id}@{campaign.version}"
-        for i in members:
-            _log(
-                conn,
-                journal,
-                Event(
-                    actor=actor,
-                    role=role,
-                    action="callup.released",
-                    subject=f"call_up:{i}",
-                    before={"status": current[i]},
-                    after={"status": "released"},
-                    reason=reasons[i],
-                    decree_version=version,
-                ),
+    # Quota rows first (by campaign, then region code), then the call-ups: one lock order.
+    limits: dict[tuple[int, str], tuple[int, str]] = {}
+    for c in campaigns:
+        regions = sorted({r for cc, r in groups if cc == c})
+        limits |= {
+            (c, r): v for r, v in quotas.lock_regions(conn, campaign_id=c, regions=regions).items()
+        }
+    current: dict[int, str] = {}
+    for part in _parts(ids):
+        current |= {
+            int(i): str(s)
+            for i, s in conn.execute(
+                select(CallUp.id, CallUp.status)
+                .where(CallUp.id.in_(part))
+                .order_by(CallUp.id)
+                .with_for_update()
             )
-        drawn: list[int] = []
-        if campaign.status == "open" and status == "open":
-            drawn = _select(
-                conn,
-                campaign_id=campaign_id,
-                decree_id=campaign.decree_id,
-                region=region,
-                quota=quota,
-                replaces=members,
+        }
+    for i in ids:
+        try:
+            lifecycle.check_move(current[i], "released")
+        except MusterError as exc:
+            raise MusterError(f"call-up {i}: {exc}") from exc
+    at = now()
+    conn.execute(
+        update(CallUp)
+        .where(CallUp.id == bindparam("callup"))
+        .values(status="released", reason=bindparam("why"), updated_at=at, actor=actor),
+        [{"callup": i, "why": reasons[i]} for i in ids],
+    )
+    for i in ids:
+        campaign = campaigns[heads[i][0]]
+        _log(
+            conn,
+            journal,
+            Event(
                 actor=actor,
                 role=role,
-                journal=journal,
-            )
+                action="callup.released",
+                subject=f"call_up:{i}",
+                before={"status": current[i]},
+                after={"status": "released"},
+                reason=reasons[i],
+                decree_version=decree_version or f"{campaign.decree_id}@{campaign.version}",
+            ),
+        )
+    needs = [
+        _Need(c, campaigns[c].decree_id, r, limits[(c, r)][0], members)
+        for (c, r), members in sorted(groups.items())
+        if campaigns[c].status == "open" and limits[(c, r)][1] == "open"
+    ]
+    drawn = _select(conn, needs, actor=actor, role=role, journal=journal)
+    replaced: dict[int, int | None] = {}
+    for key, members in groups.items():
+        got = drawn.get(key, [])
         for k, i in enumerate(members):
-            replaced[i] = drawn[k] if k < len(drawn) else None
+            replaced[i] = got[k] if k < len(got) else None
     return replaced
 
 
