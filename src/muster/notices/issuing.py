@@ -112,7 +112,7 @@ def withdraw_many(
         found = conn.execute(
             select(Notice.number, Notice.call_up_id)
             .where(
-                Notice.call_up_id.in_(ids[start : start + 10_000]),
+                text(bulk.among(conn, "notices.call_up_id", ids[start : start + 10_000])),
                 Notice.status.in_(("issued", "delivered")),
             )
             .order_by(Notice.number)

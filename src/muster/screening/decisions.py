@@ -102,7 +102,7 @@ def eligible_ids(conn: Connection, *, decree_id: str, person_ids: Sequence[int])
         select(Decision.person_id).where(
             Decision.decree_id == decree_id,
             Decision.decision == "eligible",
-            Decision.person_id.in_(list(person_ids)),
+            text(bulk.among(conn, "decisions.person_id", person_ids)),
         )
     ).all()
     return {int(r[0]) for r in rows}

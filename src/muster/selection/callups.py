@@ -17,10 +17,12 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Connection, Engine, Row, bindparam, func, insert, select, update
+import polars as pl
+from sqlalchemy import Connection, Engine, Row, bindparam, func, select, text, update
 
 from muster.audit import service as audit
 from muster.audit.schemas import Event
+from muster.db import bulk
 from muster.db.clock import now
 from muster.db.engine import connected
 from muster.db.statements import Filtered
@@ -166,7 +168,8 @@ def _select(
                     (campaign_id, int(p))
                     for p in conn.scalars(
                         select(CallUp.person_id).where(
-                            CallUp.campaign_id == campaign_id, CallUp.person_id.in_(part)
+                            CallUp.campaign_id == campaign_id,
+                            text(bulk.among(conn, "call_ups.person_id", part)),
                         )
                     )
                 }
@@ -220,12 +223,20 @@ def _select(
         ]
     if not rows:
         return {}
-    new_ids = [
-        int(i)
-        for i in conn.scalars(
-            insert(CallUp).returning(CallUp.id, sort_by_parameter_order=True), rows
-        )
-    ]
+    bulk.insert(conn, "call_ups", pl.DataFrame(rows, schema=_NEW_CALLUP))
+    made: dict[tuple[int, int], int] = {}  # (campaign, person) -> the new call-up's id
+    for campaign_id in sorted({row["campaign_id"] for row in rows}):
+        persons = [row["person_id"] for row in rows if row["campaign_id"] == campaign_id]
+        made |= {
+            (campaign_id, int(p)): int(i)
+            for p, i in conn.execute(
+                select(CallUp.person_id, CallUp.id).where(
+                    CallUp.campaign_id == campaign_id,
+                    text(bulk.among(conn, "call_ups.person_id", persons)),
+                )
+            )
+        }
+    new_ids = [made[(row["campaign_id"], row["person_id"])] for row in rows]
     drawn: dict[tuple[int, str], list[int]] = defaultdict(list)
     for new_id, row in zip(new_ids, rows, strict=True):
         drawn[(row["campaign_id"], row["region_code"])].append(new_id)
@@ -246,6 +257,24 @@ def _select(
             ),
         )
     return dict(drawn)
+
+
+# The columns of a new call-up row, typed for the bulk insert.
+_NEW_CALLUP = pl.Schema(
+    {
+        "campaign_id": pl.Int64,
+        "person_id": pl.Int64,
+        "region_code": pl.String,
+        "position": pl.Int64,
+        "priority": pl.Int64,
+        "status": pl.String,
+        "reason": pl.String,
+        "replaces": pl.Int64,
+        "selected_at": pl.Datetime,
+        "updated_at": pl.Datetime,
+        "actor": pl.String,
+    }
+)
 
 
 def _by_campaign(needs: Sequence[_Need]) -> dict[int, list[_Need]]:
@@ -386,7 +415,9 @@ def release_many(
     heads: dict[int, tuple[int, str]] = {}
     for part in _parts(ids):
         for i, campaign_id, region in conn.execute(
-            select(CallUp.id, CallUp.campaign_id, CallUp.region_code).where(CallUp.id.in_(part))
+            select(CallUp.id, CallUp.campaign_id, CallUp.region_code).where(
+                text(bulk.among(conn, "call_ups.id", part))
+            )
         ):
             heads[int(i)] = (int(campaign_id), str(region))
     missing = [i for i in ids if i not in heads]
@@ -419,7 +450,7 @@ def release_many(
             int(i): str(s)
             for i, s in conn.execute(
                 select(CallUp.id, CallUp.status)
-                .where(CallUp.id.in_(part))
+                .where(text(bulk.among(conn, "call_ups.id", part)))
                 .order_by(CallUp.id)
                 .with_for_update()
             )
