@@ -262,17 +262,17 @@ def _select(
 # The columns of a new call-up row, typed for the bulk insert.
 _NEW_CALLUP = pl.Schema(
     {
-        "campaign_id": pl.Int64,
-        "person_id": pl.Int64,
-        "region_code": pl.String,
-        "position": pl.Int64,
-        "priority": pl.Int64,
-        "status": pl.String,
-        "reason": pl.String,
-        "replaces": pl.Int64,
-        "selected_at": pl.Datetime,
-        "updated_at": pl.Datetime,
-        "actor": pl.String,
+        "campaign_id": pl.Int64(),
+        "person_id": pl.Int64(),
+        "region_code": pl.String(),
+        "position": pl.Int64(),
+        "priority": pl.Int64(),
+        "status": pl.String(),
+        "reason": pl.String(),
+        "replaces": pl.Int64(),
+        "selected_at": pl.Datetime("us"),
+        "updated_at": pl.Datetime("us"),
+        "actor": pl.String(),
     }
 )
 
