@@ -15,8 +15,10 @@ untimed), side by side on one database:
    Before it (untimed) a campaign of ``--target`` call-ups (default 300,000 scaled to the
    registry as to 30,000,000 persons) is opened, committed and drawn under version 1.
    **apply**: the rest of the run — what the command adds to the re-screen: every active
-   call-up's person re-decided under version 3, those now exempt or deferred released with
-   the reason and replaced from the region's order.
+   call-up's person checked against the decision the re-screen stored under version 3 (those
+   not eligible decided again on the registry, and under version 1 for what found them), those
+   now exempt or deferred released with the reason and replaced from the regions' orders, all
+   together (``selection.release_many``).
 3. **registry correction**: every second person (``id % 2 = 0``, half the registry) corrected
    in one new registry batch (``months_served + 1``, ``batch_id`` and ``updated_at`` set: a
    direct SQL UPDATE, timed apart as "correction write"), then

@@ -276,39 +276,33 @@ def _issue_chunk(
     )
     journal: list[Event] = []
     requests: list[tuple[Any, str]] = []
+    releases: dict[int, str] = {}
     for r in rows:
         decision, ground = decided[int(r.person_id)]
         if decision != "eligible" and int(r.id) not in overrides:
             why = selection.RELEASE_FOR[decision]
-            reason = (
+            releases[int(r.id)] = (
                 f"{why}: {decision} on {day} ({ground or 'no ground'}), found when the "
                 "notice was to be issued"
             )
-            replacement = selection.transition(
-                conn,
-                callup_id=int(r.id),
-                to="released",
-                reason=reason,
-                actor=actor,
-                role=role,
-                decree_version=ref,
-                journal=journal,
-            )
-            # A no-show due a repeat notice still holds the one delivered before.
-            withdraw(
-                conn,
-                callup_id=int(r.id),
-                reason=reason,
-                actor=actor,
-                role=role,
-                decree_version=ref,
-                journal=journal,
-            )
             released[why] += 1
-            result.replacements += replacement is not None
-            done.progressed = True
             continue
         requests.append((r, offices.serving(str(r.district))))
+    if releases:
+        replaced = selection.release_many(
+            conn,
+            releases=list(releases.items()),
+            actor=actor,
+            role=role,
+            decree_version=ref,
+            journal=journal,
+        )
+        # A no-show due a repeat notice still holds the one delivered before.
+        withdraw_many(
+            conn, reasons=releases, actor=actor, role=role, decree_version=ref, journal=journal
+        )
+        result.replacements += sum(1 for n in replaced.values() if n is not None)
+        done.progressed = True
     capacity = {
         o.code: scheduling.Capacity(o.notices_per_day, o.receptions_per_day, o.exams_per_day)
         for o in offices.by_code.values()
