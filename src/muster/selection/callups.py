@@ -107,6 +107,14 @@ def _select(
     down its order as it wants and has room for: their new call-up ids by (campaign, region),
     the first replacing the need's first call-up and so on. All regions are walked together,
     a window of each order per look-up, so many releases cost a few statements in all."""
+    walks = _walks(conn, needs)
+    _walk(conn, walks)
+    return _draw(conn, walks, actor=actor, role=role, journal=journal)
+
+
+def _walks(conn: Connection, needs: Sequence[_Need]) -> list[_Walk]:
+    """Each region's order where it stands, and how many it wants and has room for (regions
+    with no room or no order are left out)."""
     walks: list[_Walk] = []
     for campaign_id, needed in _by_campaign(needs).items():
         regions = [n.region for n in needed]
@@ -152,6 +160,12 @@ def _select(
                     wanted=wanted,
                 )
             )
+    return walks
+
+
+def _walk(conn: Connection, walks: Sequence[_Walk]) -> None:
+    """Walk every order down to as many eligible persons not yet called as it wants, a window
+    of each per look-up (one eligibility and one "already called" look-up per round)."""
     going = [w for w in walks if w.going()]
     while going:
         windows = [(w, w.window()) for w in going]
@@ -183,6 +197,18 @@ def _select(
                 else:
                     w.skipped += 1
         going = [w for w in going if w.going()]
+
+
+def _draw(
+    conn: Connection,
+    walks: Sequence[_Walk],
+    *,
+    actor: str,
+    role: str,
+    journal: list[Event] | None,
+) -> dict[tuple[int, str], list[int]]:
+    """Store where each order now stands and insert the chosen persons' call-ups (audited):
+    their ids by (campaign, region)."""
     if walks:
         conn.execute(
             update(LotteryRegion)
