@@ -10,9 +10,9 @@ run's own transaction, the few it does not find eligible. Anyone not eligible is
 ``wrongful`` (criteria not met), ``exempt`` or ``deferred`` — with the decisive ground and its
 legal reference, and the reason says what found it: ``found by amendment`` when the version
 the previous screen used would still have called them, else ``found by correction``. The
-releases withdraw the persons' notices and draw the next eligible persons of each region's
-order, a region at a time (``notices.release_within``): the same outcome as releasing them one
-by one, in a few statements a region.
+releases, all made together (``notices.release_within``), withdraw the persons' notices and
+draw the next eligible persons of each region's order: the same outcome as releasing them one
+by one, in a few statements however many there are.
 """
 
 from __future__ import annotations

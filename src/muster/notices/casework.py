@@ -173,8 +173,17 @@ def move_within(
     decree_version: str | None = None,
 ) -> int | None:
     """``move`` inside the caller's transaction, which records ``journal`` last: the
-    replacement's call-up id when a release draws one."""
-    replacement = selection.transition(
+    replacement's call-up id when a release draws one (``release_within``)."""
+    if to == "released":
+        return release_within(
+            conn,
+            releases=[(callup_id, reason or "")],
+            actor=actor,
+            role=role,
+            journal=journal,
+            decree_version=decree_version,
+        )[callup_id]
+    return selection.transition(
         conn,
         callup_id=callup_id,
         to=to,
@@ -184,17 +193,6 @@ def move_within(
         decree_version=decree_version,
         journal=journal,
     )
-    if to == "released":
-        withdraw(
-            conn,
-            callup_id=callup_id,
-            reason=reason,
-            actor=actor,
-            role=role,
-            decree_version=decree_version,
-            journal=journal,
-        )
-    return replacement
 
 
 def release_within(
@@ -207,8 +205,8 @@ def release_within(
     decree_version: str | None = None,
 ) -> dict[int, int | None]:
     """Release many call-ups inside the caller's transaction, which records ``journal``
-    last (``selection.release_many``: a few statements a region), and withdraw their notices
-    not yet answered: each call-up's replacement, or None."""
+    last (``selection.release_many``: a few statements however many), and withdraw their
+    notices not yet answered: each call-up's replacement, or None."""
     replaced = selection.release_many(
         conn,
         releases=releases,

@@ -38,13 +38,12 @@ from muster.selection.callups import (
     list_callups,
     move,
     release_many,
-    select_next,
-    top_up,
     transition,
 )
 from muster.selection.models import Lottery, LotteryRegion
 from muster.selection.reading import read_persons, stored_lottery
 from muster.selection.record import published, write_record
+from muster.selection.replacements import select_next, top_up
 from muster.selection.schemas import (
     CommitRead,
     DrawRead,
