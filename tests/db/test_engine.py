@@ -8,12 +8,14 @@ import pkgutil
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, inspect, text
+from sqlalchemy import Connection, create_engine, inspect, text
 
 from muster.db.base import Base
 from muster.db.engine import (
+    alembic_config,
     async_reader,
     current_revision,
     get_engine,
@@ -105,3 +107,59 @@ def test_the_asyncio_reader_runs_each_statement_in_a_transaction_of_its_own(pg_u
             await reader.dispose()
 
     assert asyncio.run(read()) is True
+
+
+def test_decisions_are_rebuilt_by_their_key_on_sqlite_keeping_every_row(tmp_path: Path) -> None:
+    """0011 rebuilds SQLite's decisions table ``WITHOUT ROWID``; a database at 0010 keeps every
+    decision through the upgrade, and again through the downgrade."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_engine(url)
+    cfg = alembic_config(engine)
+    rows = [
+        {"p": p, "d": "eligible" if p % 2 else "deferred", "u": None if p % 2 else "2023-07-01"}
+        for p in range(1, 101)
+    ]
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0010_grants")
+        conn.execute(
+            text(
+                "INSERT INTO decrees (id, title, legal_source, text, sha256, loaded_at, actor) "
+                "VALUES ('d', 't', 's', '', '', '2022-09-21', 'a')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO decisions (decree_id, person_id, version, as_of, decision, until, "
+                "ground, grounds, screen_id) VALUES ('d', :p, 1, '2022-09-22', :d, :u, NULL, 0, "
+                "NULL)"
+            ),
+            rows,
+        )
+
+    def stored() -> tuple[list[tuple[object, ...]], str]:
+        with engine.connect() as conn:
+            found = conn.execute(
+                text("SELECT person_id, decision, until FROM decisions ORDER BY person_id")
+            ).all()
+            ddl = conn.scalar(text("SELECT sql FROM sqlite_master WHERE name = 'decisions'"))
+        return [tuple(r) for r in found], str(ddl)
+
+    before, ddl = stored()
+    assert "WITHOUT ROWID" not in ddl
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    after, ddl = stored()
+    assert after == before and len(after) == 100
+    assert ddl.rstrip().endswith("WITHOUT ROWID")
+    with engine.connect() as conn:  # the deferrals' index is back
+        assert conn.scalar(
+            text("SELECT count(*) FROM sqlite_master WHERE name = 'ix_decisions_until'")
+        )
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0010_grants")
+    again, ddl = stored()
+    assert again == before and "WITHOUT ROWID" not in ddl
+    engine.dispose()

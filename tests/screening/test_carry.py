@@ -84,6 +84,17 @@ def test_the_2022_amendments_carry_over_exactly_and_decide_few_again(populated: 
     assert 0 <= check_step(engine, date(2022, 11, 5)) < persons // 2
 
 
+def test_an_in_memory_database_is_re_screened_on_its_one_connection() -> None:
+    """An in-memory SQLite database has no second connection to read ahead on: the persons
+    are read on the screen's own, each page before its decisions are written."""
+    engine = get_engine("sqlite://")
+    registry.generate(engine, persons=1_500, seed=7, regions=12, actor="test")
+    screening.load_decree(engine, DECREE, actor="test", today=START)
+    screening.screen(engine, as_of=START, actor="test")
+    correct(engine, [1, 2, 3], "G", date(2022, 11, 1))
+    assert check_step(engine, date(2022, 9, 24)) >= 3
+
+
 def test_a_correction_that_moves_no_decision_rewrites_none(populated: Engine) -> None:
     engine = populated
     screening.load_decree(engine, DECREE, actor="test", today=START)

@@ -97,16 +97,34 @@ def person_frames(
     A higher domain may add its own table: ``join`` is the SQL join clause it writes (trusted
     text, never user input) and ``joined`` the expressions it selects with their types.
     """
+    since = "TRUE" if since_batch is None else f"p.batch_id > {int(since_batch)}"
+    with engine.connect() as conn:
+        yield from persons_where(
+            conn, where=since, columns=columns, chunk=chunk, join=join, joined=joined
+        )
+
+
+def persons_where(
+    conn: Connection,
+    *,
+    where: str,
+    columns: Sequence[str],
+    chunk: int = CHUNK,
+    join: str = "",
+    joined: Sequence[tuple[str, ColumnSpec]] = (),
+) -> Iterator[pl.DataFrame]:
+    """The persons for whom ``where`` holds (trusted SQL over ``p`` and their employer ``e``)
+    with the given fields, in id order, chunked, read on ``conn`` in one pass over the registry
+    (a page of ``chunk`` a statement); ``join`` and ``joined`` as for ``person_frames``."""
     select, specs = _select(columns)
     select += [f"{sql} AS {spec.name}" for sql, spec in joined]
     specs += [spec for _, spec in joined]
-    base = (
+    query = (
         f"SELECT p.id, {', '.join(select)} FROM persons p "
-        f"LEFT JOIN employers e ON e.code = p.employer_id {join}"
+        f"LEFT JOIN employers e ON e.code = p.employer_id {join} "
+        f"WHERE p.id > {{last}} AND ({where})"
     )
-    since = "" if since_batch is None else f" AND p.batch_id > {int(since_batch)}"
-    with engine.connect() as conn:
-        yield from _pages(conn, base + " WHERE p.id > {last}" + since, "p.id", specs, chunk)
+    yield from _pages(conn, query, "p.id", specs, chunk)
 
 
 def persons_among(

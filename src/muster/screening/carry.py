@@ -99,15 +99,15 @@ def to_redecide(
     since_batch: int,
     persons: list[str],
     granted: str,
-) -> str:
-    """SQL for the ids of everyone to decide again (some twice, in no order): those changed in the
-    registry since (``since_batch``) or named by the plan's tests on their own fields
-    (``persons``, ``where_persons``); those whose stored decision (of ``decree``, an SQL
-    literal) was made on its own or reads as the plan names (bits of ``last``, the last screen's
-    version, read from any of the decree's ``versions``); and those a board granted something
-    (``granted``, SQL for their ids). One pass over the registry, one over the decisions.
-    (Everyone has a decision: every screen decides anyone without one, and a person new to the
-    registry comes in a newer batch.)"""
+) -> list[str]:
+    """SQL queries whose ids together are everyone to decide again (some twice, in no order):
+    those changed in the registry since (``since_batch``) or named by the plan's tests on their
+    own fields (``persons``, ``where_persons``); those whose stored decision (of ``decree``, an
+    SQL literal) was made on its own or reads as the plan names (bits of ``last``, the last
+    screen's version, read from any of the decree's ``versions``); and those a board granted
+    something (``granted``, SQL for their ids). One pass over the registry (the first query,
+    its test ``in_registry``), one over the decisions. (Everyone has a decision: every screen
+    decides anyone without one, and a person new to the registry comes in a newer batch.)"""
     stale = [
         "d.screen_id IS NULL",  # made on its own since (at issue, a renewal): not carried
         *_tests(plan.old_held, last, versions, unset=False),
@@ -116,12 +116,18 @@ def to_redecide(
             plan.old_deferred, last, versions, unset=False, extra=" AND d.decision = 'deferred'"
         ),
     ]
-    ids = [
+    return [
         "SELECT p.id FROM persons p LEFT JOIN employers e ON e.code = p.employer_id WHERE "
-        + " OR ".join([f"p.batch_id > {int(since_batch)}", *persons]),
+        + in_registry(since_batch=since_batch, persons=persons),
         f"SELECT d.person_id FROM decisions d WHERE d.decree_id = {decree} AND ("
         + " OR ".join(stale)
         + ")",
         granted,
     ]
-    return " UNION ALL ".join(ids)
+
+
+def in_registry(*, since_batch: int, persons: list[str]) -> str:
+    """SQL over ``persons p`` and ``employers e``: whether a person is to be decided again for
+    what the registry holds — changed since ``since_batch`` or named by the plan's tests on
+    their own fields (``persons``, ``where_persons``)."""
+    return "(" + " OR ".join([f"p.batch_id > {int(since_batch)}", *persons]) + ")"

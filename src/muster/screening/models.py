@@ -71,6 +71,8 @@ class Decision(Base):
             sqlite_where=text("until IS NOT NULL"),
             postgresql_where=text("until IS NOT NULL"),
         ),
+        # On SQLite one B-tree by the key, no rowid: a decision is one look-up (0011).
+        {"sqlite_with_rowid": False},
     )
 
     decree_id: Mapped[str] = mapped_column(String(60), primary_key=True)
