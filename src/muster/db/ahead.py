@@ -9,6 +9,8 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import TypeVar, cast
 
+from sqlalchemy import Connection
+
 T = TypeVar("T")
 _DONE = object()
 
@@ -56,3 +58,20 @@ def ahead(produce: Callable[[], Iterator[T]], *, depth: int = 1) -> Iterator[T]:
     finally:
         stop.set()
         thread.join()
+
+
+def read_ahead(conn: Connection, read: Callable[[Connection], Iterator[T]]) -> Iterator[T]:
+    """``read``'s items, made on a connection of its own a chunk ahead of the caller: it sees
+    the database as ``conn``'s transaction found it, not its uncommitted writes (on SQLite the
+    transaction also holds the write lock, so nobody else's either). An in-memory SQLite
+    database has no other connection: there ``read`` runs on ``conn``, each item read when the
+    caller asks for it, so before the caller's writes that follow it."""
+    if conn.dialect.name == "sqlite" and conn.engine.url.database in (None, "", ":memory:"):
+        return read(conn)
+    engine = conn.engine
+
+    def produce() -> Iterator[T]:
+        with engine.connect() as other:
+            yield from read(other)
+
+    return ahead(produce)

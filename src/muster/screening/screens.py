@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date
 from functools import partial
 from typing import Any
@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 from sqlalchemy import Connection, Engine, delete, insert, select, text, update
 
-from muster.db.ahead import ahead
+from muster.db.ahead import read_ahead
 from muster.db.clock import Progress, now, quiet
 from muster.policy import carry as policy_carry
 from muster.policy import decree as policy
@@ -111,7 +111,7 @@ def _redecide(
                 other, ids=ids, columns=COLUMNS, join=join, joined=_STORED, chunk=AHEAD
             )
 
-        return _ahead(conn, read)
+        return read_ahead(conn, read)
     # SQLite reads a file with one core a connection: the persons the registry names are read
     # in the pass that finds them (no second look-up each by id), on the other core.
     named = _once(_fetch(conn, " UNION ALL ".join(decided)))  # by their decisions: a few
@@ -141,24 +141,7 @@ def _redecide(
             chunk=AHEAD,
         )
 
-    return _ahead(conn, scan)
-
-
-def _ahead(
-    conn: Connection, read: Callable[[Connection], Iterator[pl.DataFrame]]
-) -> Iterator[pl.DataFrame]:
-    """``read``'s frames, made on a connection of its own a chunk ahead of the caller: it sees
-    the database as ``conn``'s transaction found it (the writes are not committed until it
-    ends, and on SQLite it holds the write lock)."""
-    if conn.dialect.name == "sqlite" and conn.engine.url.database in (None, "", ":memory:"):
-        return read(conn)  # the same connection: the frames are read before their writes
-    engine = conn.engine
-
-    def produce() -> Iterator[pl.DataFrame]:
-        with engine.connect() as other:
-            yield from read(other)
-
-    return ahead(produce)
+    return read_ahead(conn, scan)
 
 
 def _fetch(conn: Connection, query: str) -> list[Any]:
