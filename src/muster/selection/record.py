@@ -19,6 +19,7 @@ from muster.errors import MusterError
 from muster.quotas import service as quotas
 from muster.screening import service as screening
 from muster.selection import lottery
+from muster.selection.hashing import Hasher
 from muster.selection.models import Lottery, LotteryRegion
 from muster.selection.reading import read_persons, stored_lottery
 from muster.selection.replacements import unpack_order
@@ -73,11 +74,19 @@ def write_record(
         progress=progress,
     )
     nid = dict(zip(people["id"].to_list(), people["national_id"].to_list(), strict=True))
-    frames = []
+    orders = []
     for region in regions:
         assert region.ordered is not None
-        ids = unpack_order(region.ordered)
-        names = lottery.pseudonyms(lot.pseudonym_key, [nid[int(i)] for i in ids])
+        orders.append(unpack_order(region.ordered))
+    with Hasher() as hasher:  # every pooled person at once, on every core
+        every = lottery.pseudonyms(
+            lot.pseudonym_key, [nid[i] for ids in orders for i in ids.tolist()], hasher
+        )
+    frames = []
+    done = 0
+    for region, ids in zip(regions, orders, strict=True):
+        names = every[done : done + len(ids)]
+        done += len(ids)
         bounds = np.cumsum(json.loads(region.priorities or "[]"))
         frames.append(
             pl.DataFrame(

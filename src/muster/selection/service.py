@@ -14,7 +14,6 @@ import json
 import secrets
 import time
 import zlib
-from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -40,6 +39,7 @@ from muster.selection.callups import (
     release_many,
     transition,
 )
+from muster.selection.hashing import Hasher
 from muster.selection.models import Lottery, LotteryRegion
 from muster.selection.reading import read_persons, stored_lottery
 from muster.selection.record import published, write_record
@@ -99,10 +99,15 @@ def commit(
     key, seed = secrets.token_bytes(32), secrets.token_bytes(32)
     rows: list[dict[str, Any]] = []
     hashes: dict[str, str] = {}
-    parts = _by_region(pool)
+    parts = sorted(_by_region(pool).items())
+    progress("pseudonyms", 0, pool.height)
+    with Hasher() as hasher:  # every pooled person at once, on every core
+        every = lottery.pseudonyms(
+            key, [n for _, part in parts for n in part["national_id"].to_list()], hasher
+        )
     done = 0
-    for region, part in sorted(parts.items()):
-        names = lottery.pseudonyms(key, part["national_id"].to_list())
+    for region, part in parts:
+        names = every[done : done + part.height]
         hashes[region] = lottery.pool_hash(names)
         rows.append(
             {
@@ -200,9 +205,10 @@ def draw(engine: Engine, *, campaign_id: int, actor: str, progress: Progress = q
     updates: list[dict[str, Any]] = []
     audit_dates: list[pl.Series] = []
     audit_ranks: list[npt.NDArray[np.float64]] = []
-    audit_regions: list[str] = []
+    audit_regions: list[pl.Series] = []
     by_region: dict[str, int] = {}
     drawn = now()
+    pooled: list[tuple[str, Any, pl.DataFrame]] = []
     for code, region in sorted(regions.items()):
         members = _unpack_members(region.members)
         part = parts.get(code, people.clear())
@@ -212,13 +218,23 @@ def draw(engine: Engine, *, campaign_id: int, actor: str, progress: Progress = q
                 f"region {code}: {region.size - part.height} persons of the pool frozen at "
                 "commit are no longer in the registry; the draw cannot reproduce the pool"
             )
-        names = lottery.pseudonyms(lot.pseudonym_key, part["national_id"].to_list())
+        pooled.append((code, region, part))
+    progress("pseudonyms and places", 0, total)
+    with Hasher() as hasher:  # every pooled person at once, on every core
+        every = lottery.pseudonyms(
+            lot.pseudonym_key,
+            [n for *_, part in pooled for n in part["national_id"].to_list()],
+            hasher,
+        )
+        every_place = lottery.places(lot.seed, every, hasher)
+    for code, region, part in pooled:
+        names = every[done : done + part.height]
         if lottery.pool_hash(names) != region.pool_sha256:
             raise MusterError(
                 f"region {code}: the pool no longer hashes to the committed "
                 f"{region.pool_sha256[:16]}…; a national id changed after the commit"
             )
-        places = lottery.places(lot.seed, names)
+        places = every_place[done : done + part.height]
         priority = (
             priority_column(version, part, campaign.as_of).to_numpy()
             if groups
@@ -253,12 +269,12 @@ def draw(engine: Engine, *, campaign_id: int, actor: str, progress: Progress = q
                     "actor": actor,
                 }
             )
-        counts = Counter(int(p) for p in priority)
+        counts = np.bincount(priority, minlength=len(groups) + 1)
         updates.append(
             {
                 "r": code,
                 "ordered": _pack_order(ids),
-                "priorities": json.dumps([counts.get(i, 0) for i in range(len(groups) + 1)]),
+                "priorities": json.dumps(counts.tolist()),
                 "next_position": next_position,
                 "skipped": skipped,
             }
@@ -269,7 +285,7 @@ def draw(engine: Engine, *, campaign_id: int, actor: str, progress: Progress = q
         if part.height:
             audit_dates.append(part["birth_date"])
             audit_ranks.append(_place_values(places))
-            audit_regions.extend([code] * part.height)
+            audit_regions.append(pl.repeat(code, part.height, dtype=pl.String, eager=True))
         done += part.height
         progress("draw", done, total)
     audit = _audit(audit_dates, audit_ranks, audit_regions)
@@ -323,7 +339,7 @@ def draw(engine: Engine, *, campaign_id: int, actor: str, progress: Progress = q
 
 
 def _audit(
-    dates: list[pl.Series], ranks: list[npt.NDArray[np.float64]], regions: list[str]
+    dates: list[pl.Series], ranks: list[npt.NDArray[np.float64]], regions: list[pl.Series]
 ) -> dict[str, Any]:
     """The draw's own randomness audit: each person's lottery place (priority groups aside)
     against birth date and against region."""
@@ -334,7 +350,7 @@ def _audit(
     rank = pl.Series("place", np.concatenate(ranks))
     return {
         "birth_date": randomness.audit_ranks(pl.concat(dates), rank).model_dump(mode="json"),
-        "region": randomness.audit_ranks(pl.Series("region", regions), rank).model_dump(
+        "region": randomness.audit_ranks(pl.concat(regions).alias("region"), rank).model_dump(
             mode="json"
         ),
     }
