@@ -19,7 +19,6 @@ from muster.errors import MusterError
 from muster.quotas import service as quotas
 from muster.screening import service as screening
 from muster.selection import lottery
-from muster.selection.hashing import Hasher
 from muster.selection.models import Lottery, LotteryRegion
 from muster.selection.reading import read_persons, stored_lottery
 from muster.selection.replacements import unpack_order
@@ -78,10 +77,7 @@ def write_record(
     for region in regions:
         assert region.ordered is not None
         orders.append(unpack_order(region.ordered))
-    with Hasher() as hasher:  # every pooled person at once, on every core
-        every = lottery.pseudonyms(
-            lot.pseudonym_key, [nid[i] for ids in orders for i in ids.tolist()], hasher
-        )
+    every = lottery.pseudonyms(lot.pseudonym_key, [nid[i] for ids in orders for i in ids.tolist()])
     frames = []
     done = 0
     for region, ids in zip(regions, orders, strict=True):

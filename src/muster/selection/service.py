@@ -39,7 +39,6 @@ from muster.selection.callups import (
     release_many,
     transition,
 )
-from muster.selection.hashing import Hasher
 from muster.selection.models import Lottery, LotteryRegion
 from muster.selection.reading import read_persons, stored_lottery
 from muster.selection.record import published, write_record
@@ -101,10 +100,7 @@ def commit(
     hashes: dict[str, str] = {}
     parts = sorted(_by_region(pool).items())
     progress("pseudonyms", 0, pool.height)
-    with Hasher() as hasher:  # every pooled person at once, on every core
-        every = lottery.pseudonyms(
-            key, [n for _, part in parts for n in part["national_id"].to_list()], hasher
-        )
+    every = lottery.pseudonyms(key, [n for _, part in parts for n in part["national_id"].to_list()])
     done = 0
     for region, part in parts:
         names = every[done : done + part.height]
@@ -220,13 +216,10 @@ def draw(engine: Engine, *, campaign_id: int, actor: str, progress: Progress = q
             )
         pooled.append((code, region, part))
     progress("pseudonyms and places", 0, total)
-    with Hasher() as hasher:  # every pooled person at once, on every core
-        every = lottery.pseudonyms(
-            lot.pseudonym_key,
-            [n for *_, part in pooled for n in part["national_id"].to_list()],
-            hasher,
-        )
-        every_place = lottery.places(lot.seed, every, hasher)
+    every = lottery.pseudonyms(
+        lot.pseudonym_key, [n for *_, part in pooled for n in part["national_id"].to_list()]
+    )
+    every_place = lottery.places(lot.seed, every)
     for code, region, part in pooled:
         names = every[done : done + part.height]
         if lottery.pool_hash(names) != region.pool_sha256:
