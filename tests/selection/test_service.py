@@ -166,6 +166,29 @@ def test_release_draws_the_next_eligible_person_down_the_same_order(
     assert after[region].order_left < before[region].order_left
 
 
+def test_dropping_campaigns_with_replacements_finds_each_replacement_by_index(
+    screened_2022: Engine,
+) -> None:
+    """Dropping call-ups (before the registry is replaced) checks, for each, that no
+    replacement still names it: through ``ix_call_ups_replaces``, not a scan of every call-up
+    (300,000 scans of 300,000 rows would take hours)."""
+    campaign_id = _drawn(screened_2022)
+    first = selection.list_callups(screened_2022, campaign_id=campaign_id, limit=1)[0]
+    selection.move(screened_2022, callup_id=first.id, to="released", reason="unfit", actor="board")
+    with screened_2022.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM call_ups WHERE replaces IS NOT NULL")) == 1
+        if screened_2022.dialect.name == "sqlite":
+            plan = conn.execute(
+                text("EXPLAIN QUERY PLAN SELECT 1 FROM call_ups WHERE replaces = :r"),
+                {"r": first.id},
+            ).all()
+            assert any("ix_call_ups_replaces" in str(row[-1]) for row in plan), plan
+    selection.forget_campaigns(screened_2022)
+    with screened_2022.connect() as conn:
+        for table in ("call_ups", "lottery_regions", "lotteries", "campaigns"):
+            assert conn.scalar(text(f"SELECT count(*) FROM {table}")) == 0
+
+
 def test_enlisting_the_whole_quota_closes_the_region_then_the_campaign_winds_down(
     screened_2022: Engine,
 ) -> None:

@@ -68,7 +68,7 @@ class CallUp(Base):
     priority: Mapped[int] = mapped_column(SmallInteger)
     status: Mapped[str] = mapped_column(String(14))
     reason: Mapped[str | None] = mapped_column(Text)
-    replaces: Mapped[int | None] = mapped_column(ForeignKey("call_ups.id"))
+    replaces: Mapped[int | None] = mapped_column(ForeignKey("call_ups.id"), index=True)
     selected_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     actor: Mapped[str] = mapped_column(String(120))
