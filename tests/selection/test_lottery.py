@@ -46,12 +46,3 @@ def test_pool_hash_ignores_listing_order_but_not_membership() -> None:
     assert lottery.pool_hash(names) != lottery.pool_hash(names[:2])
     text = "".join(sorted(n.hex() + "\n" for n in names))
     assert lottery.pool_hash(names) == hashlib.sha256(text.encode()).hexdigest()
-
-
-@given(
-    st.lists(st.binary(min_size=32, max_size=32), max_size=60)
-    | st.lists(st.binary(min_size=0, max_size=40), max_size=20)
-)
-def test_pool_hash_is_the_sorted_hex_lines_whatever_the_lengths(names: list[bytes]) -> None:
-    text = "".join(sorted(n.hex() + "\n" for n in names))
-    assert lottery.pool_hash(names) == hashlib.sha256(text.encode()).hexdigest()

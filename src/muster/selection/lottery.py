@@ -18,7 +18,6 @@ Pure: no database. The protocol, in order:
 
 from __future__ import annotations
 
-import binascii
 import hashlib
 import hmac
 import json
@@ -31,8 +30,6 @@ import numpy.typing as npt
 import polars as pl
 
 from muster.errors import MusterError
-
-DIGEST = 32  # bytes of one HMAC-SHA256
 
 
 class _Keyed:
@@ -75,23 +72,12 @@ def commitment(seed: bytes) -> str:
     return hashlib.sha256(seed).hexdigest()
 
 
-def pool_hash(pseudonyms_: Sequence[bytes]) -> str:
+def pool_hash(pseudonyms_: Iterable[bytes]) -> str:
     """SHA-256 of the pseudonyms in hex, sorted, one per line (each line ends with a newline)."""
-    n = len(pseudonyms_)
-    if n == 0 or set(map(len, pseudonyms_)) != {DIGEST}:
-        digest = hashlib.sha256()
-        for p in sorted(pseudonyms_):
-            digest.update(p.hex().encode() + b"\n")
-        return digest.hexdigest()
-    # Every pseudonym 32 bytes: sorted as four big-endian words (byte order), written out in
-    # one buffer. The same text as the loop above, without a Python step per pseudonym.
-    raw = np.frombuffer(b"".join(pseudonyms_), dtype=np.uint8).reshape(n, DIGEST)
-    words = raw.view(">u8")
-    rows = raw[np.lexsort((words[:, 3], words[:, 2], words[:, 1], words[:, 0]))]
-    lines = np.empty((n, 2 * DIGEST + 1), dtype=np.uint8)
-    lines[:, :-1] = np.frombuffer(binascii.hexlify(rows.tobytes()), dtype=np.uint8).reshape(n, -1)
-    lines[:, -1] = ord("\n")
-    return hashlib.sha256(lines.tobytes()).hexdigest()
+    digest = hashlib.sha256()
+    for p in sorted(pseudonyms_):
+        digest.update(p.hex().encode() + b"\n")
+    return digest.hexdigest()
 
 
 def order(

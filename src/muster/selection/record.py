@@ -73,16 +73,11 @@ def write_record(
         progress=progress,
     )
     nid = dict(zip(people["id"].to_list(), people["national_id"].to_list(), strict=True))
-    orders = []
+    frames = []
     for region in regions:
         assert region.ordered is not None
-        orders.append(unpack_order(region.ordered))
-    every = lottery.pseudonyms(lot.pseudonym_key, [nid[i] for ids in orders for i in ids.tolist()])
-    frames = []
-    done = 0
-    for region, ids in zip(regions, orders, strict=True):
-        names = every[done : done + len(ids)]
-        done += len(ids)
+        ids = unpack_order(region.ordered)
+        names = lottery.pseudonyms(lot.pseudonym_key, [nid[int(i)] for i in ids])
         bounds = np.cumsum(json.loads(region.priorities or "[]"))
         frames.append(
             pl.DataFrame(

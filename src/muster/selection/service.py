@@ -14,6 +14,7 @@ import json
 import secrets
 import time
 import zlib
+from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -98,12 +99,10 @@ def commit(
     key, seed = secrets.token_bytes(32), secrets.token_bytes(32)
     rows: list[dict[str, Any]] = []
     hashes: dict[str, str] = {}
-    parts = sorted(_by_region(pool).items())
-    progress("pseudonyms", 0, pool.height)
-    every = lottery.pseudonyms(key, [n for _, part in parts for n in part["national_id"].to_list()])
+    parts = _by_region(pool)
     done = 0
-    for region, part in parts:
-        names = every[done : done + part.height]
+    for region, part in sorted(parts.items()):
+        names = lottery.pseudonyms(key, part["national_id"].to_list())
         hashes[region] = lottery.pool_hash(names)
         rows.append(
             {
@@ -201,10 +200,9 @@ def draw(engine: Engine, *, campaign_id: int, actor: str, progress: Progress = q
     updates: list[dict[str, Any]] = []
     audit_dates: list[pl.Series] = []
     audit_ranks: list[npt.NDArray[np.float64]] = []
-    audit_regions: list[pl.Series] = []
+    audit_regions: list[str] = []
     by_region: dict[str, int] = {}
     drawn = now()
-    pooled: list[tuple[str, Any, pl.DataFrame]] = []
     for code, region in sorted(regions.items()):
         members = _unpack_members(region.members)
         part = parts.get(code, people.clear())
@@ -214,20 +212,13 @@ def draw(engine: Engine, *, campaign_id: int, actor: str, progress: Progress = q
                 f"region {code}: {region.size - part.height} persons of the pool frozen at "
                 "commit are no longer in the registry; the draw cannot reproduce the pool"
             )
-        pooled.append((code, region, part))
-    progress("pseudonyms and places", 0, total)
-    every = lottery.pseudonyms(
-        lot.pseudonym_key, [n for *_, part in pooled for n in part["national_id"].to_list()]
-    )
-    every_place = lottery.places(lot.seed, every)
-    for code, region, part in pooled:
-        names = every[done : done + part.height]
+        names = lottery.pseudonyms(lot.pseudonym_key, part["national_id"].to_list())
         if lottery.pool_hash(names) != region.pool_sha256:
             raise MusterError(
                 f"region {code}: the pool no longer hashes to the committed "
                 f"{region.pool_sha256[:16]}…; a national id changed after the commit"
             )
-        places = every_place[done : done + part.height]
+        places = lottery.places(lot.seed, names)
         priority = (
             priority_column(version, part, campaign.as_of).to_numpy()
             if groups
@@ -262,12 +253,12 @@ def draw(engine: Engine, *, campaign_id: int, actor: str, progress: Progress = q
                     "actor": actor,
                 }
             )
-        counts = np.bincount(priority, minlength=len(groups) + 1)
+        counts = Counter(int(p) for p in priority)
         updates.append(
             {
                 "r": code,
                 "ordered": _pack_order(ids),
-                "priorities": json.dumps(counts.tolist()),
+                "priorities": json.dumps([counts.get(i, 0) for i in range(len(groups) + 1)]),
                 "next_position": next_position,
                 "skipped": skipped,
             }
@@ -278,7 +269,7 @@ def draw(engine: Engine, *, campaign_id: int, actor: str, progress: Progress = q
         if part.height:
             audit_dates.append(part["birth_date"])
             audit_ranks.append(_place_values(places))
-            audit_regions.append(pl.repeat(code, part.height, dtype=pl.String, eager=True))
+            audit_regions.extend([code] * part.height)
         done += part.height
         progress("draw", done, total)
     audit = _audit(audit_dates, audit_ranks, audit_regions)
@@ -332,7 +323,7 @@ def draw(engine: Engine, *, campaign_id: int, actor: str, progress: Progress = q
 
 
 def _audit(
-    dates: list[pl.Series], ranks: list[npt.NDArray[np.float64]], regions: list[pl.Series]
+    dates: list[pl.Series], ranks: list[npt.NDArray[np.float64]], regions: list[str]
 ) -> dict[str, Any]:
     """The draw's own randomness audit: each person's lottery place (priority groups aside)
     against birth date and against region."""
@@ -343,7 +334,7 @@ def _audit(
     rank = pl.Series("place", np.concatenate(ranks))
     return {
         "birth_date": randomness.audit_ranks(pl.concat(dates), rank).model_dump(mode="json"),
-        "region": randomness.audit_ranks(pl.concat(regions).alias("region"), rank).model_dump(
+        "region": randomness.audit_ranks(pl.Series("region", regions), rank).model_dump(
             mode="json"
         ),
     }
