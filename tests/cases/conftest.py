@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine
 
+from muster.cases import service as cases
+from muster.cases.schemas import ClaimRead
 from muster.notices import service as notices
 from muster.quotas import service as quotas
 from muster.selection import service as selection
@@ -42,3 +44,27 @@ def called(screened_2022: Engine) -> Called:
         at=datetime(2022, 10, 11, 10, 0),
     )
     return Called(screened_2022, campaign.id, first.call_up, first.national_id)
+
+
+def held_until_reviewed(c: Called) -> ClaimRead:
+    """A study deferral the registry does not show, upheld by the appeals board on evidence:
+    no rule gives its end, so it is held until reviewed."""
+    claim = cases.file_claim(
+        c.engine,
+        national_id=c.national_id,
+        kind="deferral",
+        ground="students-state-universities",
+        filed_by="person",
+        filer=c.national_id,
+        today=DAY,
+        actor="citizen",
+    )
+    return cases.decide(
+        c.engine,
+        claim_id=claim.id,
+        upheld=True,
+        reasons="Enrolment certificate seen.",
+        board="appeals board",
+        actor="board",
+        today=DAY + timedelta(days=2),
+    )

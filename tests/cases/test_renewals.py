@@ -7,14 +7,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, text
 
 from muster.audit import service as audit
 from muster.cases import service as cases
 from muster.cases.schemas import ClaimRead
+from muster.errors import MusterError, NotFoundError
 from muster.registry import service as registry
 from muster.screening import service as screening
-from tests.cases.conftest import DAY, DECREE_ID, Called
+from tests.cases.conftest import DAY, DECREE_ID, Called, held_until_reviewed
 
 REVIEW = date(2023, 10, 10)  # a year after the screen: review dates and many studies end
 
@@ -194,3 +196,55 @@ def test_a_boards_deferral_lasts_to_its_review_and_then_needs_the_registry(
     mine = next(d for d in result.deferrals if d.claim == claim.id)
     assert (mine.outcome, mine.decision) == ("expired", "eligible")
     assert cases.get_claim(called.engine, claim_id=claim.id).deferral_ended_on == review
+
+
+def test_a_deferral_held_until_reviewed_lasts_until_a_board_reviews_it(called: Called) -> None:
+    """A board upholds a study deferral the registry does not show: no rule gives its end, so
+    it is held until reviewed; renewals never end it; the board's review, finding no ground
+    on the registry, ends it and the person is eligible again."""
+    claim = held_until_reviewed(called)
+    assert (claim.status, claim.deferred_until) == ("upheld", None)
+    far = date(2030, 1, 1)
+    assert claim.id not in {
+        d.claim for d in cases.renew(called.engine, as_of=far, actor="hq").deferrals
+    }
+    with pytest.raises(MusterError, match="only an upheld deferral is reviewed"):
+        cases.review(
+            called.engine, claim_id=claim_deferral(called, "sole-carer").id, as_of=REVIEW, actor="b"
+        )
+    with pytest.raises(NotFoundError, match="no claim 999999"):
+        cases.review(called.engine, claim_id=999_999, as_of=REVIEW, actor="b")
+
+    ended = cases.review(called.engine, claim_id=claim.id, as_of=REVIEW, actor="board")
+
+    assert (ended.outcome, ended.decision, ended.until_before) == ("expired", "eligible", None)
+    after = cases.get_claim(called.engine, claim_id=claim.id)
+    assert after.deferral_ended_on == REVIEW
+    newest = audit.events(called.engine, subject=f"claim:{claim.id}")[0]
+    assert newest.action == "deferral.expired" and newest.role == "appeals_board"
+    assert newest.reason is not None and f"reviewed on {REVIEW}" in newest.reason
+    assert "until reviewed" in newest.reason
+    with pytest.raises(MusterError, match=f"already ended on {REVIEW}"):
+        cases.review(called.engine, claim_id=claim.id, as_of=REVIEW, actor="board")
+
+
+def test_a_review_keeps_a_deferral_whose_ground_holds_with_the_end_the_registry_now_gives(
+    called: Called,
+) -> None:
+    first_end, longer = date(2023, 1, 15), date(2023, 9, 1)
+    set_unfit(called.engine, called.national_id, first_end)
+    claim = claim_deferral(called, "temporarily-unfit")
+    assert claim.deferred_until == first_end
+    set_unfit(called.engine, called.national_id, longer)  # the medical board extends it
+
+    kept = cases.review(called.engine, claim_id=claim.id, as_of=DAY + timedelta(days=30), actor="b")
+
+    assert (kept.outcome, kept.decision, kept.until_before, kept.until) == (
+        "renewed",
+        "deferred",
+        first_end,
+        longer,
+    )
+    assert cases.get_claim(called.engine, claim_id=claim.id).deferred_until == longer
+    newest = audit.events(called.engine, subject=f"claim:{claim.id}")[0]
+    assert newest.action == "deferral.renewed" and f"deferred until {longer}" in str(newest.reason)

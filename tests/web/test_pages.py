@@ -168,3 +168,33 @@ def test_decree_pages_show_the_difference_and_the_impact_of_an_amendment(site: S
     assert found and int(found.group(2).replace(",", "")) == 3_000
     assert int(found.group(1).replace(",", "")) > 0
     assert "eligible → exempt" in html
+
+
+def test_a_board_reviews_a_deferral_held_until_reviewed_from_the_claim_page(site: Site) -> None:
+    claim = site.client.post(
+        "/api/v1/me/claims",
+        json={"kind": "deferral", "ground": "students-state-universities"},
+        headers=site.bearer("citizen"),
+    ).json()
+    site.client.post(
+        f"/staff/claims/{claim['id']}/decision",
+        data={"upheld": "yes", "reasons": "Enrolment certificate seen."},
+        headers=site.bearer("appeals_board"),
+    )
+    page = site.client.get(f"/staff/claims/{claim['id']}", headers=site.bearer("appeals_board"))
+    assert "until reviewed" in page.text and "Review now" in page.text
+    officer = site.client.get(f"/staff/claims/{claim['id']}", headers=site.bearer("hq")).text
+    assert "Review now" not in officer  # only the board reviews
+
+    r = site.client.post(
+        f"/staff/claims/{claim['id']}/review",
+        headers=site.bearer("appeals_board"),
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    after = site.client.get(f"/staff/claims/{claim['id']}", headers=site.bearer("appeals_board"))
+    assert "ended on" in after.text and "Review now" not in after.text
+    again = site.client.post(
+        f"/api/v1/claims/{claim['id']}/review", headers=site.bearer("appeals_board")
+    )
+    assert again.status_code == 409 and "already ended on" in again.json()["detail"]

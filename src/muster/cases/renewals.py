@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
 
@@ -22,7 +23,7 @@ from muster.audit.schemas import Event
 from muster.cases.grounds import grant_source
 from muster.cases.models import Claim
 from muster.cases.renewals_schemas import DeferralEnd, RenewalResult
-from muster.errors import MusterError
+from muster.errors import MusterError, NotFoundError
 from muster.policy.versions import Version
 from muster.registry.models import Person
 from muster.screening import service as screening
@@ -152,62 +153,125 @@ def _decisions(
     ]
 
 
+def _claim_rows(conn: Connection, *conditions: Any) -> list[Any]:
+    return list(
+        conn.execute(
+            select(
+                Claim.id,
+                Claim.person_id,
+                Claim.ground,
+                Claim.deferred_until,
+                Claim.decree_version,
+                Person.national_id,
+            )
+            .join(Person, Person.id == Claim.person_id)
+            .where(
+                Claim.kind == "deferral",
+                Claim.status == "upheld",
+                Claim.deferral_ended_on.is_(None),
+                *conditions,
+            )
+            .order_by(Claim.id)
+        ).all()
+    )
+
+
 def _claims(conn: Connection, *, versions: dict[str, Version], as_of: date) -> list[DeferralEnd]:
     """Upheld deferral claims whose end has come: renewed while their ground still holds."""
-    rows = conn.execute(
-        select(
-            Claim.id,
-            Claim.person_id,
-            Claim.ground,
-            Claim.deferred_until,
-            Claim.decree_version,
-            Person.national_id,
-        )
-        .join(Person, Person.id == Claim.person_id)
-        .where(
-            Claim.kind == "deferral",
-            Claim.status == "upheld",
-            Claim.deferred_until.is_not(None),
-            Claim.deferred_until <= as_of,
-            Claim.deferral_ended_on.is_(None),
-        )
-        .order_by(Claim.id)
-    ).all()
+    rows = _claim_rows(conn, Claim.deferred_until.is_not(None), Claim.deferred_until <= as_of)
     ended = []
     for r in rows:
         version = versions.get(str(r.decree_version).partition("@")[0])
-        if version is None:
-            continue
+        if version is not None:
+            ended.append(_decide_claim(conn, r, version=version, as_of=as_of))
+    return ended
+
+
+def _decide_claim(conn: Connection, r: Any, *, version: Version, as_of: date) -> DeferralEnd:
+    """An upheld deferral claim decided again on ``as_of``: kept (with the rule's end for the
+    person now, None: until reviewed) while its ground holds, else ended."""
+    explained = screening.explain_now(
+        conn, version=version, person_id=int(r.person_id), as_of=as_of
+    )
+    rule = next((x for x in explained.rules if x.id == r.ground), None) if explained else None
+    holds = rule is not None and rule.applies
+    until = rule.until if holds and rule is not None else None
+    values = {"deferred_until": until} if holds else {"deferral_ended_on": as_of}
+    conn.execute(update(Claim).where(Claim.id == r.id).values(**values))
+    if holds:
+        screening.renew_grant(conn, source=grant_source(int(r.id)), until=until)
+    else:  # the decision without this deferral (a grant held until reviewed was in force)
+        screening.end_grants(conn, source=grant_source(int(r.id)), on=as_of)
         explained = screening.explain_now(
             conn, version=version, person_id=int(r.person_id), as_of=as_of
         )
-        rule = next((x for x in explained.rules if x.id == r.ground), None) if explained else None
-        holds = rule is not None and rule.applies
-        values = (
-            {"deferred_until": rule.until}
-            if holds and rule is not None
-            else {"deferral_ended_on": as_of}
-        )
-        conn.execute(update(Claim).where(Claim.id == r.id).values(**values))
-        if holds and rule is not None:
-            screening.renew_grant(conn, source=grant_source(int(r.id)), until=rule.until)
-        else:
-            screening.end_grants(conn, source=grant_source(int(r.id)), on=as_of)
-        ended.append(
-            DeferralEnd(
-                national_id=str(r.national_id),
-                decree=version.ref,
-                claim=int(r.id),
-                outcome="renewed" if holds else "expired",
-                ground_before=str(r.ground),
-                until_before=r.deferred_until,
-                decision="deferred"
-                if holds
-                else (explained.decision if explained else "ineligible"),
-                ground=str(r.ground)
-                if holds
-                else (explained.decisive.id if explained and explained.decisive else None),
-                until=rule.until if holds and rule is not None else None,
+    return DeferralEnd(
+        national_id=str(r.national_id),
+        decree=version.ref,
+        claim=int(r.id),
+        outcome="renewed" if holds else "expired",
+        ground_before=str(r.ground),
+        until_before=r.deferred_until,
+        decision="deferred" if holds else (explained.decision if explained else "ineligible"),
+        ground=str(r.ground)
+        if holds
+        else (explained.decisive.id if explained and explained.decisive else None),
+        until=until,
+    )
+
+
+def review(
+    engine: Engine, *, claim_id: int, as_of: date, actor: str, role: str = "appeals_board"
+) -> DeferralEnd:
+    """A board's review of a deferral it granted (one held "until reviewed", or one reviewed
+    before its end): the person decided again on ``as_of`` under the decree version in force
+    that day. While the ground still holds the deferral stays, with the end the rule now gives
+    (or again until reviewed); otherwise it ends that day and the person's decision is what
+    the decree says, so someone eligible is back in the pool at once."""
+    with engine.begin() as conn:
+        claim = conn.execute(
+            select(Claim.kind, Claim.status, Claim.deferral_ended_on, Claim.decree_version).where(
+                Claim.id == claim_id
             )
+        ).first()
+        if claim is None:
+            raise NotFoundError(f"no claim {claim_id}; see `muster claims list`")
+        if claim.kind != "deferral" or claim.status != "upheld":
+            raise MusterError(
+                f"claim {claim_id} is a {claim.status} {claim.kind} claim: only an upheld "
+                "deferral is reviewed"
+            )
+        if claim.deferral_ended_on is not None:
+            raise MusterError(
+                f"claim {claim_id}'s deferral already ended on {claim.deferral_ended_on}"
+            )
+        decree_id = str(claim.decree_version).partition("@")[0]
+        decree = screening.stored_decree(conn, decree_id)
+        if decree.versions[0].effective_from > as_of:
+            raise MusterError(
+                f"decree {decree_id} is not in force on {as_of} (it starts "
+                f"{decree.versions[0].effective_from}); review on a day it is"
+            )
+        (row,) = _claim_rows(conn, Claim.id == claim_id)
+        ended = _decide_claim(conn, row, version=decree.in_force(as_of), as_of=as_of)
+        was = f"until {ended.until_before}" if ended.until_before else "until reviewed"
+        now_ = (
+            f"{ended.ground} still holds: deferred "
+            + (f"until {ended.until}" if ended.until else "until reviewed")
+            if ended.outcome == "renewed"
+            else f"no deferral ground holds: {ended.decision}"
+        )
+        audit.record(
+            conn,
+            Event(
+                actor=actor,
+                role=role,
+                action=f"deferral.{ended.outcome}",
+                subject=f"claim:{claim_id}",
+                before={"decision": "deferred", "ground": ended.ground_before, "until": was},
+                after={"decision": ended.decision, "ground": ended.ground, "until": ended.until},
+                reason=f"reviewed on {as_of}: deferral on {ended.ground_before} {was}; {now_}",
+                decree_version=ended.decree,
+            ),
         )
     return ended

@@ -32,7 +32,7 @@ from muster.cases.grounds import (
 )
 from muster.cases.models import Claim
 from muster.cases.reading import claim_row, get_claim, letter, list_claims
-from muster.cases.renewals import claim_deferral_end, renew
+from muster.cases.renewals import claim_deferral_end, renew, review
 from muster.cases.schemas import ClaimCreate, ClaimRead
 from muster.db.clock import now
 from muster.errors import MusterError, NotFoundError
@@ -373,5 +373,6 @@ __all__ = [
     "letter",
     "list_claims",
     "renew",
+    "review",
     "version_for",
 ]

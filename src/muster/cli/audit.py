@@ -12,7 +12,7 @@ from rich.table import Table
 
 from muster.audit import checkpoints
 from muster.audit import service as audit_log
-from muster.cli.common import engine, err, out, report_input_error
+from muster.cli.common import AsJson, engine, err, out, report_input_error
 from muster.errors import InputFileError, MusterError
 from muster.selection.schemas import LotteryAudit
 
@@ -21,7 +21,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 MAX_GROUPS_SHOWN = 40
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 GROUP_BY = ("auto", "month", "decile", "value")
 KEY_KINDS = ("auto", "date", "number", "category")
 

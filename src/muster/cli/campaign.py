@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from muster.cli.common import engine, err, out, progress_bar, settings
+from muster.cli.common import AsJson, engine, err, out, progress_bar, settings
 from muster.cli.decree import _date
 from muster.errors import MusterError
 from muster.notices import service as notices
@@ -23,7 +23,6 @@ app = typer.Typer(help="Campaigns: published quotas, the verifiable lottery, ful
 lottery_app = typer.Typer(help="Check a published draw record.")
 
 CampaignId = Annotated[int, typer.Argument(help="Campaign number (see `muster campaign list`).")]
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 @app.command("open")

@@ -15,7 +15,7 @@ from rich.table import Table
 from muster.cases import service as cases
 from muster.cases.evidence import store_evidence
 from muster.cases.schemas import ClaimRead
-from muster.cli.common import engine, out, settings
+from muster.cli.common import AsJson, engine, out, settings
 from muster.cli.decree import _date
 from muster.errors import MusterError
 
@@ -25,7 +25,6 @@ app = typer.Typer(
 )
 
 Day = Annotated[str | None, typer.Option("--day", help="The day, YYYY-MM-DD (default today).")]
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 Reasons = Annotated[str, typer.Option("--reasons", help="Written reasons (required).")]
 
 

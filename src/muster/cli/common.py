@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -26,6 +27,7 @@ from muster.errors import InputFileError
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 MAX_SHOWN = 100
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def settings(ctx: typer.Context) -> Settings:

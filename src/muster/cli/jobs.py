@@ -12,7 +12,7 @@ import typer
 from rich.logging import RichHandler
 from rich.table import Table
 
-from muster.cli.common import engine, err, out, progress_bar, settings
+from muster.cli.common import AsJson, engine, err, out, progress_bar, settings
 from muster.cli.decree import _date
 from muster.jobs import service as jobs
 from muster.notices import service as notices
@@ -25,7 +25,6 @@ RegionsOpt = Annotated[
     list[str] | None,
     typer.Option("--region", help="Only this region (repeat for several; default: all)."),
 ]
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 IN_PROCESS = (
     "Jobs run in-process on {db}: each `muster jobs …` command does its work as it is "
     "given, so no worker is needed. Workers share a queue on PostgreSQL (--db postgresql://…)."

@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from muster.cli.common import engine, out, progress_bar, settings
+from muster.cli.common import AsJson, engine, out, progress_bar, settings
 from muster.cli.decree import _date
 from muster.notices import render
 from muster.notices import service as notices
@@ -26,7 +26,6 @@ medical_app = typer.Typer(help="The medical board's findings.", no_args_is_help=
 
 Campaign = Annotated[int, typer.Option("--campaign", help="Campaign number.")]
 Day = Annotated[str | None, typer.Option("--day", help="The day, YYYY-MM-DD (default today).")]
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def _day(value: str | None, option: str = "--day") -> date:

@@ -17,6 +17,7 @@ from muster.audit import checkpoints
 from muster.audit import service as audit
 from muster.audit.schemas import ChainReport, CheckpointRead, EventRead
 from muster.cases import service as cases
+from muster.cases.renewals_schemas import DeferralEnd
 from muster.cases.schemas import ClaimRead
 from muster.db.engine import current_revision
 from muster.notices import service as notices
@@ -244,6 +245,15 @@ def decide(claim_id: Id, body: Decision, who: Boards, engine: EngineDep, today: 
         today=today,
         role=who.role,
     )
+
+
+@router.post("/claims/{claim_id}/review", tags=["staff"])
+def review(claim_id: Id, who: Boards, engine: EngineDep, today: Today) -> DeferralEnd:
+    """A board member reviews an upheld deferral (one held until reviewed, or before its
+    end): kept while its ground holds on the registry, else ended today."""
+    claim = cases.get_claim(engine, claim_id=claim_id)
+    in_region(who, person.person_region(engine, claim.national_id))
+    return cases.review(engine, claim_id=claim_id, as_of=today, actor=who.actor, role=who.role)
 
 
 @router.get("/audit/verify", tags=["oversight"])

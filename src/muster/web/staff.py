@@ -199,6 +199,22 @@ def decide(
     return RedirectResponse(f"/staff/claims/{claim_id}", 303)
 
 
+@router.post("/staff/claims/{claim_id}/review")
+def review(
+    request: Request, claim_id: Id, who: Boards, engine: EngineDep, today: Today
+) -> Response:
+    """The board's review of a deferral it upheld: kept while its ground holds, else ended."""
+    found = cases.get_claim(engine, claim_id=claim_id)
+    in_region(who, person.person_region(engine, found.national_id))
+    try:
+        cases.review(engine, claim_id=claim_id, as_of=today, actor=who.actor, role=who.role)
+    except MusterError as exc:
+        return render(
+            request, "claim.html", who=who, claim=found, staff=True, error=str(exc), status_code=422
+        )
+    return RedirectResponse(f"/staff/claims/{claim_id}", 303)
+
+
 @router.get("/staff/decrees")
 def decrees(
     request: Request,
