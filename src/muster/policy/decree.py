@@ -10,15 +10,14 @@ A version holds the rules in force on its ``effective_from`` date (``versions.py
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
 from muster.errors import MusterError
+from muster.policy.crosschecks import check_exceptions, check_reach
 from muster.policy.expressions import ParamType, parse
 from muster.policy.fields import FIELDS
 from muster.policy.located import Checker, Format, detect, pydantic_problems, read
@@ -27,7 +26,6 @@ from muster.policy.schemas import (
     DecreeSpec,
     ParamValue,
 )
-from muster.policy.unsat import never_holds
 from muster.policy.versions import (
     CampaignRules,
     ClaimRules,
@@ -41,7 +39,6 @@ from muster.policy.versions import (
 )
 from muster.vocabulary import DELIVERY_OUTCOMES
 
-MAX_RULES = 63
 __all__ = [
     "Decree",
     "DecreeError",
@@ -246,87 +243,6 @@ def _notice_rules(check: Checker, spec: DecreeSpec) -> NoticeRules:
     )
 
 
-def _rule_paths(spec: DecreeSpec) -> dict[str, list[str | int]]:
-    return {r.id: [ln, i] for ln in KINDS for i, r in enumerate(getattr(spec, ln))}
-
-
-def _values_on(params: dict[str, Parameter], day: date) -> dict[str, Any]:
-    return {n: found[0] for n, p in params.items() if (found := p.at(day)) is not None}
-
-
-def _check_exceptions(check: Checker, spec: DecreeSpec, rules: list[Rule]) -> None:
-    paths = _rule_paths(spec)
-    ids = set(paths)
-    for rule in rules:
-        for j, target in enumerate(rule.exception_to):
-            if target == rule.id:
-                check.at(
-                    [*paths[rule.id], "exception_to", j],
-                    f"rule '{rule.id}' cannot set itself aside",
-                )
-            elif target not in ids:
-                close = difflib.get_close_matches(target, sorted(ids), n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
-                check.at([*paths[rule.id], "exception_to", j], f"no rule '{target}'{hint}")
-    edges = {r.id: [t for t in r.exception_to if t in ids and t != r.id] for r in rules}
-    state: dict[str, int] = {}
-    reported: set[frozenset[str]] = set()
-
-    def visit(node: str, trail: list[str]) -> None:
-        state[node] = 1
-        for nxt in edges.get(node, []):
-            if state.get(nxt) == 1:
-                cycle = [*trail[trail.index(nxt) :], nxt]
-                key = frozenset(cycle)
-                if key not in reported:
-                    reported.add(key)
-                    check.at(
-                        [*paths[node], "exception_to"],
-                        "unordered conflict: " + " → ".join(cycle) + " set each other aside, "
-                        "so which applies cannot be decided; remove one of these edges",
-                    )
-            elif state.get(nxt) is None:
-                visit(nxt, [*trail, nxt])
-        state[node] = 2
-
-    for rid in edges:
-        if rid not in state:
-            visit(rid, [rid])
-
-
-def _check_reach(
-    check: Checker, spec: DecreeSpec, rules: list[Rule], params: dict[str, Parameter]
-) -> None:
-    paths = _rule_paths(spec)
-    days = [v.effective_from for v in spec.versions]
-    for rule in rules:
-        live = [d for d in days if rule.in_force(d)]
-        if not live:
-            check.at(
-                paths[rule.id],
-                f"rule '{rule.id}' is in force in no version of the decree",
-                warning=True,
-            )
-            continue
-        if all(never_holds(rule.condition.node, _values_on(params, d)) for d in live):
-            check.at(
-                [*paths[rule.id], "condition"],
-                f"rule '{rule.id}' can never apply: its conditions contradict each other",
-            )
-    for list_name in ("criteria",):
-        if not getattr(spec, list_name):
-            check.at(
-                [], "the decree has no criteria: everyone in the registry is liable", warning=True
-            )
-    for v in spec.versions:
-        count = sum(1 for r in rules if r.in_force(v.effective_from))
-        if count > MAX_RULES:
-            check.at(
-                ["versions", v.version - 1],
-                f"version {v.version} has {count} rules in force; at most {MAX_RULES}",
-            )
-
-
 def check_text(
     text: str, file: str, fmt: Format | None = None
 ) -> tuple[Decree | None, list[DecreeProblem]]:
@@ -355,9 +271,9 @@ def check_text(
     params = _parameters(check, spec)
     rules = _rules(check, spec, params)
     campaign = _campaign(check, spec, params)
-    _check_exceptions(check, spec, rules)
+    check_exceptions(check, spec, rules)
     if not check.failed:
-        _check_reach(check, spec, rules, params)
+        check_reach(check, spec, rules, params)
     if check.failed:
         return None, sorted(check.problems)
     versions = [
