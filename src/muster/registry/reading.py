@@ -5,10 +5,11 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator, Sequence
 from datetime import date
+from functools import cache
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, TextClause, text
 
 from muster.db import bulk
 from muster.db.engine import connected
@@ -202,15 +203,23 @@ def _page(raw: Any, query: str, specs: Sequence[ColumnSpec], *, sqlite: bool) ->
     return cast(frame, specs, with_id=True)
 
 
-def person_record(
-    engine: Engine | Connection, *, national_id: str, columns: Sequence[str]
-) -> dict[str, Any] | None:
-    """One person's fields (their employer's too) as typed Python values, or None."""
+@cache
+def _record_query(columns: tuple[str, ...]) -> tuple[TextClause, list[ColumnSpec]]:
+    """One person's read, built once per set of fields (it is asked for on every status and
+    explanation)."""
     select, specs = _select(columns)
     query = text(
         f"SELECT p.id, {', '.join(select)} FROM persons p "
         "LEFT JOIN employers e ON e.code = p.employer_id WHERE p.national_id = :n"
     )
+    return query, specs
+
+
+def person_record(
+    engine: Engine | Connection, *, national_id: str, columns: Sequence[str]
+) -> dict[str, Any] | None:
+    """One person's fields (their employer's too) as typed Python values, or None."""
+    query, specs = _record_query(tuple(columns))
     with connected(engine) as conn:
         row = conn.execute(query, {"n": national_id}).first()
     if row is None:

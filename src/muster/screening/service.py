@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
@@ -250,8 +251,16 @@ def explain(
         person = reading.person_record(conn, national_id=national_id, columns=COLUMNS)
         if person is None:
             raise NotFoundError(f"no person with national id {national_id!r} in the registry")
-        explained = explain_one(decree.in_force(as_of), person, as_of)
-        return grants.explained(conn, explained, person_id=int(person["id"]))
+        return explain_record(conn, person, decree=decree, as_of=as_of)
+
+
+def explain_record(
+    conn: Connection, person: dict[str, Any], *, decree: policy.Decree, as_of: date
+) -> Explanation:
+    """``explain`` for a person already read (``reading.person_record`` with at least
+    ``COLUMNS``), a board's grant in force standing over the registry's decision."""
+    explained = explain_one(decree.in_force(as_of), person, as_of)
+    return grants.explained(conn, explained, person_id=int(person["id"]))
 
 
 def impact(
@@ -335,6 +344,7 @@ __all__ = [
     "end_grants",
     "explain",
     "explain_now",
+    "explain_record",
     "forget_decisions",
     "grant",
     "impact",

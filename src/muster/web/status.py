@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import Connection, Engine, bindparam, select
+from sqlalchemy import Connection, Engine, select
 
 from muster.cases import service as cases
 from muster.db.engine import connected
 from muster.errors import MusterError, NotFoundError
 from muster.notices import service as notices
+from muster.registry import reading
 from muster.registry.models import Person
 from muster.screening import service as screening
 from muster.selection import service as selection
@@ -19,10 +20,8 @@ from muster.web.schemas import Deadline, PersonStatus
 OPEN = {"selected", "notified", "reported", "examined", "no_show"}
 
 
-# Asked on every status look-up: built once (see ``muster.db.statements``).
-_PERSON = select(Person.given_name, Person.family_name, Person.region_code).where(
-    Person.national_id == bindparam("national_id")
-)
+# What a status shows of the person and what their decision needs: read once.
+_FIELDS = tuple(dict.fromkeys(("given_name", "family_name", *screening.COLUMNS)))
 
 
 def person_region(engine: Engine, national_id: str) -> str:
@@ -37,11 +36,12 @@ def person_region(engine: Engine, national_id: str) -> str:
 def person_status(engine: Engine | Connection, *, national_id: str, today: date) -> PersonStatus:
     # One connection for every read: a single pool checkout, not one each.
     with connected(engine) as conn:
-        person = conn.execute(_PERSON, {"national_id": national_id}).first()
+        person = reading.person_record(conn, national_id=national_id, columns=_FIELDS)
         if person is None:
             raise NotFoundError(f"no person with national id {national_id!r} in the registry")
         try:
-            explanation = screening.explain(conn, national_id=national_id, as_of=today)
+            decree = screening.stored_decree(conn)
+            explanation = screening.explain_record(conn, person, decree=decree, as_of=today)
         except MusterError:
             explanation = None
         callups = selection.list_callups(conn, national_id=national_id)
@@ -87,8 +87,8 @@ def person_status(engine: Engine | Connection, *, national_id: str, today: date)
                 deadlines.append(Deadline(on=by, what=f"Last day to appeal claim {c.id}"))
     return PersonStatus(
         national_id=national_id,
-        name=f"{person.given_name} {person.family_name}",
-        region=person.region_code,
+        name=f"{person['given_name']} {person['family_name']}",
+        region=person["region_code"],
         headline=headline,
         summary=summary,
         reason=reason,
