@@ -113,3 +113,30 @@ def test_the_strongest_grant_in_force_stands_and_an_ended_grant_does_not(
     explained = screening.explain(engine, national_id=national_id, as_of=AS_OF)
     assert explained.granted is not None and explained.granted.source == "claim 3"
     assert explained.until is None  # until reviewed
+
+
+def test_an_explanation_picks_the_grant_a_screen_picks(screened_2022: Engine) -> None:
+    """Among several deferrals in force the strongest is the one without an end, then the one
+    ending latest: the same for a whole screen (every grant in one frame) and for one
+    person's explanation (their grants read alone)."""
+    engine = screened_2022
+    person, national_id = person_with(engine, "eligible")
+    grant(engine, person, "deferred", ENDS, "claim 5")
+    grant(engine, person, "deferred", None, "claim 6")
+    grant(engine, person, "deferred", date(2023, 3, 1), "claim 7")
+    for ended, until, source in (
+        (None, None, "claim 6"),
+        ("claim 6", date(2023, 3, 1), "claim 7"),
+        ("claim 7", ENDS, "claim 5"),
+    ):
+        if ended:
+            with engine.begin() as conn:
+                screening.end_grants(conn, source=ended, on=AS_OF)
+        check_step(engine, AS_OF)
+        explained = screening.explain(engine, national_id=national_id, as_of=AS_OF)
+        assert explained.granted is not None and explained.granted.source == source
+        assert explained.until == until
+        assert (stored(engine, person).decision, stored(engine, person).until) == (
+            "deferred",
+            until,
+        )

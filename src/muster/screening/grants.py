@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import date
 
 import polars as pl
-from sqlalchemy import ColumnElement, Connection, and_, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, insert, or_, select, update
 
 from muster.errors import MusterError
 from muster.policy.schemas import Explanation, Granted
@@ -100,6 +100,15 @@ def _in_force(decree_id: str, as_of: date) -> ColumnElement[bool]:
     )
 
 
+# One person's grants in force (asked on every explanation and status): built once.
+_ONE = select(Grant.decision, Grant.ground, Grant.until, Grant.granted_on, Grant.source).where(
+    Grant.decree_id == bindparam("decree_id"),
+    Grant.person_id == bindparam("person_id"),
+    Grant.ended_on.is_(None),
+    or_(Grant.until.is_(None), Grant.until > bindparam("as_of")),
+)
+
+
 def in_force(
     conn: Connection, *, decree_id: str, as_of: date, person_ids: Sequence[int] | None = None
 ) -> pl.DataFrame:
@@ -148,24 +157,26 @@ def apply(decided: pl.DataFrame, grants: pl.DataFrame, *, key: str = "person_id"
 def explained(conn: Connection, explanation: Explanation, *, person_id: int) -> Explanation:
     """The explanation with the strongest grant in force standing over the registry's
     decision, if there is one and it is the stronger."""
-    found = in_force(
-        conn, decree_id=explanation.decree, as_of=explanation.as_of, person_ids=[person_id]
-    )
-    if found.is_empty():
+    rows = conn.execute(
+        _ONE,
+        {"decree_id": explanation.decree, "person_id": person_id, "as_of": explanation.as_of},
+    ).all()
+    if not rows:
         return explanation
-    best = found.row(0, named=True)
-    if best["granted_rank"] <= RANK[explanation.decision]:
+    # The strongest, as ``in_force`` picks it: the highest rank, then no end, then the latest.
+    best = max(rows, key=lambda r: (RANK[str(r.decision)], r.until is None, r.until or date.min))
+    if RANK[str(best.decision)] <= RANK[explanation.decision]:
         return explanation
     return explanation.model_copy(
         update={
-            "decision": best["granted_decision"],
-            "until": best["granted_until"],
+            "decision": str(best.decision),
+            "until": best.until,
             "granted": Granted(
-                decision=best["granted_decision"],
-                ground=best["granted_ground"],
-                until=best["granted_until"],
-                granted_on=best["granted_on"],
-                source=best["granted_source"],
+                decision=str(best.decision),
+                ground=str(best.ground),
+                until=best.until,
+                granted_on=best.granted_on,
+                source=str(best.source),
                 registry_decision=explanation.decision,
             ),
         }
