@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import Connection, Engine, select, update
 
@@ -229,30 +229,11 @@ def review(
     (or again until reviewed); otherwise it ends that day and the person's decision is what
     the decree says, so someone eligible is back in the pool at once."""
     with engine.begin() as conn:
-        claim = conn.execute(
-            select(Claim.kind, Claim.status, Claim.deferral_ended_on, Claim.decree_version).where(
-                Claim.id == claim_id
-            )
-        ).first()
-        if claim is None:
-            raise NotFoundError(f"no claim {claim_id}; see `muster claims list`")
-        if claim.kind != "deferral" or claim.status != "upheld":
-            raise MusterError(
-                f"claim {claim_id} is a {claim.status} {claim.kind} claim: only an upheld "
-                "deferral is reviewed"
-            )
-        if claim.deferral_ended_on is not None:
-            raise MusterError(
-                f"claim {claim_id}'s deferral already ended on {claim.deferral_ended_on}"
-            )
-        decree_id = str(claim.decree_version).partition("@")[0]
-        decree = screening.stored_decree(conn, decree_id)
-        if decree.versions[0].effective_from > as_of:
-            raise MusterError(
-                f"decree {decree_id} is not in force on {as_of} (it starts "
-                f"{decree.versions[0].effective_from}); review on a day it is"
-            )
-        (row,) = _claim_rows(conn, Claim.id == claim_id)
+        found = _claim_rows(conn, Claim.id == claim_id)
+        if not found:
+            _refuse_review(conn, claim_id)
+        row = found[0]
+        decree = screening.stored_decree(conn, str(row.decree_version).partition("@")[0])
         ended = _decide_claim(conn, row, version=decree.in_force(as_of), as_of=as_of)
         was = f"until {ended.until_before}" if ended.until_before else "until reviewed"
         now_ = (
@@ -275,3 +256,18 @@ def review(
             ),
         )
     return ended
+
+
+def _refuse_review(conn: Connection, claim_id: int) -> NoReturn:
+    """Why claim ``claim_id`` is not an upheld deferral in force, as an error."""
+    claim = conn.execute(
+        select(Claim.kind, Claim.status, Claim.deferral_ended_on).where(Claim.id == claim_id)
+    ).first()
+    if claim is None:
+        raise NotFoundError(f"no claim {claim_id}; see `muster claims list`")
+    if claim.deferral_ended_on is not None:
+        raise MusterError(f"claim {claim_id}'s deferral already ended on {claim.deferral_ended_on}")
+    raise MusterError(
+        f"claim {claim_id} is a {claim.status} {claim.kind} claim: only an upheld deferral is "
+        "reviewed"
+    )

@@ -15,7 +15,17 @@ from collections.abc import Sequence
 from datetime import date
 
 import polars as pl
-from sqlalchemy import ColumnElement, Connection, and_, bindparam, insert, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Connection,
+    and_,
+    bindparam,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from muster.errors import MusterError
 from muster.policy.schemas import Explanation, Granted
@@ -92,7 +102,9 @@ def end(conn: Connection, *, source: str, on: date) -> None:
     )
 
 
-def _in_force(decree_id: str, as_of: date) -> ColumnElement[bool]:
+def _in_force(
+    decree_id: str | BindParameter[str], as_of: date | BindParameter[date]
+) -> ColumnElement[bool]:
     return and_(
         Grant.decree_id == decree_id,
         Grant.ended_on.is_(None),
@@ -102,10 +114,8 @@ def _in_force(decree_id: str, as_of: date) -> ColumnElement[bool]:
 
 # One person's grants in force (asked on every explanation and status): built once.
 _ONE = select(Grant.decision, Grant.ground, Grant.until, Grant.granted_on, Grant.source).where(
-    Grant.decree_id == bindparam("decree_id"),
+    _in_force(bindparam("decree_id"), bindparam("as_of")),
     Grant.person_id == bindparam("person_id"),
-    Grant.ended_on.is_(None),
-    or_(Grant.until.is_(None), Grant.until > bindparam("as_of")),
 )
 
 
