@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
 import yaml
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, event, func, select
 
 from muster.errors import MusterError
 from muster.registry import service as registry
@@ -193,3 +194,43 @@ def test_explain_unknown_person_or_decree(screened: Engine) -> None:
 def test_screen_without_a_decree_says_what_to_do(populated: Engine) -> None:
     with pytest.raises(MusterError, match="muster decree load FILE"):
         screening.screen(populated, actor="t")
+
+
+def test_the_eligible_are_read_in_pages_each_read_once(screened: Engine) -> None:
+    """The lottery's pool (the eligible only) read in pages: every eligible person once, in id
+    order; on SQLite each page is read in the decisions' key order, not sorted again from the
+    page's start to the end of the registry (that made a 30M pool take 683 s to read)."""
+    statements: list[str] = []
+
+    def trace(dbapi: Any, record: Any, proxy: Any) -> None:
+        if screened.dialect.name == "sqlite":
+            dbapi.set_trace_callback(statements.append)
+
+    event.listen(screened, "checkout", trace)
+    try:
+        frames = list(
+            screening.decided_frames(
+                screened,
+                decree_id="partial-mobilization-2022",
+                columns=["region_code"],
+                eligible_only=True,
+                chunk=100,
+            )
+        )
+    finally:
+        event.remove(screened, "checkout", trace)
+    ids = pl.concat(frames)["id"]
+    with screened.connect() as conn:
+        eligible = conn.scalars(
+            select(Decision.person_id)
+            .where(Decision.decree_id == "partial-mobilization-2022")
+            .where(Decision.decision == "eligible")
+            .order_by(Decision.person_id)
+        ).all()
+        assert len(frames) > 2
+        assert ids.to_list() == eligible
+        pages = [s for s in statements if s.startswith("SELECT p.id") and " LIMIT " in s]
+        assert len(pages) == len(frames) * (screened.dialect.name == "sqlite")
+        for page in pages:
+            plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {page}").all()
+            assert not any("TEMP B-TREE" in str(row[-1]) for row in plan), (page, plan)

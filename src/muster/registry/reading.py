@@ -92,16 +92,19 @@ def person_frames(
     chunk: int = CHUNK,
     join: str = "",
     joined: Sequence[tuple[str, ColumnSpec]] = (),
+    key: str = "p.id",
 ) -> Iterator[pl.DataFrame]:
     """Persons with ``id`` and the given fields (their employer's too), in id order, chunked.
 
     A higher domain may add its own table: ``join`` is the SQL join clause it writes (trusted
     text, never user input) and ``joined`` the expressions it selects with their types.
+    ``key`` is the column the pages are cut on, equal to ``p.id`` in every row: an inner join
+    names its own copy of the id so the database reads the pages in that table's order.
     """
     since = "TRUE" if since_batch is None else f"p.batch_id > {int(since_batch)}"
     with engine.connect() as conn:
         yield from persons_where(
-            conn, where=since, columns=columns, chunk=chunk, join=join, joined=joined
+            conn, where=since, columns=columns, chunk=chunk, join=join, joined=joined, key=key
         )
 
 
@@ -113,19 +116,21 @@ def persons_where(
     chunk: int = CHUNK,
     join: str = "",
     joined: Sequence[tuple[str, ColumnSpec]] = (),
+    key: str = "p.id",
 ) -> Iterator[pl.DataFrame]:
     """The persons for whom ``where`` holds (trusted SQL over ``p`` and their employer ``e``)
     with the given fields, in id order, chunked, read on ``conn`` in one pass over the registry
-    (a page of ``chunk`` a statement); ``join`` and ``joined`` as for ``person_frames``."""
+    (a page of ``chunk`` a statement); ``join``, ``joined`` and ``key`` as for
+    ``person_frames``."""
     select, specs = _select(columns)
     select += [f"{sql} AS {spec.name}" for sql, spec in joined]
     specs += [spec for _, spec in joined]
     query = (
         f"SELECT p.id, {', '.join(select)} FROM persons p "
         f"LEFT JOIN employers e ON e.code = p.employer_id {join} "
-        f"WHERE p.id > {{last}} AND ({where})"
+        f"WHERE {key} > {{last}} AND ({where})"
     )
-    yield from _pages(conn, query, "p.id", specs, chunk)
+    yield from _pages(conn, query, key, specs, chunk)
 
 
 def persons_among(

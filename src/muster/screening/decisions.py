@@ -78,10 +78,16 @@ _DECISION = ColumnSpec("decision", "text")
 
 
 def decided_frames(
-    engine: Engine, *, decree_id: str, columns: Sequence[str], eligible_only: bool = False
+    engine: Engine,
+    *,
+    decree_id: str,
+    columns: Sequence[str],
+    eligible_only: bool = False,
+    chunk: int = reading.CHUNK,
 ) -> Iterator[pl.DataFrame]:
     """Persons with the given fields and their latest ``decision`` under the decree (null if
-    never screened), in id order, chunked; only the eligible ones if ``eligible_only``."""
+    never screened), in id order, ``chunk`` a frame; only the eligible ones if
+    ``eligible_only``."""
     if not _DECREE_ID.fullmatch(decree_id):
         raise MusterError(f"{decree_id!r} is not a decree id")
     kind = "JOIN" if eligible_only else "LEFT JOIN"
@@ -91,6 +97,11 @@ def decided_frames(
         columns=columns,
         join=f"{kind} decisions d ON d.person_id = p.id AND d.decree_id = '{decree_id}'{extra}",
         joined=[("d.decision", _DECISION)],
+        chunk=chunk,
+        # The eligible are found through the decisions' key (decree, person): cut the pages
+        # on the decisions' person id and SQLite reads them in that order. Cut on ``p.id``, it
+        # sorted every eligible person after the page's start again for each page.
+        key="d.person_id" if eligible_only else "p.id",
     )
 
 
