@@ -46,3 +46,21 @@ def test_pool_hash_ignores_listing_order_but_not_membership() -> None:
     assert lottery.pool_hash(names) != lottery.pool_hash(names[:2])
     text = "".join(sorted(n.hex() + "\n" for n in names))
     assert lottery.pool_hash(names) == hashlib.sha256(text.encode()).hexdigest()
+
+
+@given(
+    names=st.lists(st.binary(min_size=32, max_size=32), max_size=30),
+    odd=st.lists(st.binary(max_size=40), max_size=3),
+)
+def test_pool_hash_is_the_hash_of_the_sorted_hex_lines(
+    names: list[bytes], odd: list[bytes]
+) -> None:
+    """The published definition, whether every pseudonym is 32 bytes (hashed at once) or a
+    tampered listing holds others (one by one): a listing re-cut into other lengths with the
+    same bytes does not hash like the pool."""
+    for listed in (names, names + odd):
+        text = "".join(sorted(n.hex() + "\n" for n in listed))
+        assert lottery.pool_hash(listed) == hashlib.sha256(text.encode()).hexdigest()
+    if len(names) >= 2 and names[0] != names[1]:
+        recut = [names[0] + names[1][:1], names[1][1:], *names[2:]]
+        assert lottery.pool_hash(recut) != lottery.pool_hash(names)
