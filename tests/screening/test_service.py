@@ -12,6 +12,7 @@ import yaml
 from sqlalchemy import Engine, event, func, select
 
 from muster.errors import MusterError
+from muster.registry import reading
 from muster.registry import service as registry
 from muster.registry.models import Person
 from muster.screening import service as screening
@@ -234,3 +235,29 @@ def test_the_eligible_are_read_in_pages_each_read_once(screened: Engine) -> None
         for page in pages:
             plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {page}").all()
             assert not any("TEMP B-TREE" in str(row[-1]) for row in plan), (page, plan)
+
+
+def test_a_registry_read_by_a_process_of_its_own_is_decided_the_same(
+    screened: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large registry is read by a second process while this one decides and writes: the
+    stored decisions are the ones a read in this process gives, person for person."""
+    columns = [c.name for c in Decision.__table__.columns if c.name != "screen_id"]
+
+    def stored() -> pl.DataFrame:
+        with screened.connect() as conn:
+            rows = conn.execute(
+                select(*(getattr(Decision, c) for c in columns)).order_by(Decision.person_id)
+            ).all()
+        return pl.DataFrame([tuple(r) for r in rows], schema=columns, orient="row")
+
+    here = stored()
+    monkeypatch.setattr(reading, "APART_FROM", 1)
+    started = []
+    real = reading.apart.frames_apart
+    monkeypatch.setattr(
+        reading.apart, "frames_apart", lambda *a, **k: started.append(1) or real(*a, **k)
+    )
+    result = screening.screen(screened, as_of=AS_OF, actor="test")
+    assert started and result.persons == 3_000
+    assert stored().equals(here)

@@ -11,8 +11,8 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, Engine, TextClause, text
 
-from muster.db import bulk
-from muster.db.engine import connected
+from muster.db import apart, bulk
+from muster.db.engine import connected, get_engine
 from muster.errors import MusterError
 from muster.registry.schemas import PERSON_COLUMNS, ColumnSpec
 from muster.vocabulary import ACCREDITATIONS, SECTORS
@@ -106,6 +106,27 @@ def person_frames(
         yield from persons_where(
             conn, where=since, columns=columns, chunk=chunk, join=join, joined=joined, key=key
         )
+
+
+# A read of at least this many persons is made by a process of its own (``whole_registry``).
+APART_FROM = 400_000
+
+
+def whole_registry(
+    engine: Engine, *, columns: Sequence[str], persons: int
+) -> Iterator[pl.DataFrame]:
+    """``person_frames`` of every person; a registry of ``APART_FROM`` persons or more is read
+    by a process of its own, on the other core, while the caller works on the frames (a
+    database in memory, which no other process can open, always here)."""
+    if persons < APART_FROM or engine.url.database in (None, "", ":memory:"):
+        return person_frames(engine, columns=columns)
+    url = engine.url.render_as_string(hide_password=False)
+    return apart.frames_apart(person_frames_at, url, columns=list(columns))
+
+
+def person_frames_at(url: str, *, columns: Sequence[str]) -> Iterator[pl.DataFrame]:
+    """``person_frames`` of the database at ``url``: what a reading process runs."""
+    yield from person_frames(get_engine(url), columns=columns)
 
 
 def persons_where(
