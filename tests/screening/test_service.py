@@ -252,7 +252,7 @@ def test_a_registry_read_by_a_process_of_its_own_is_decided_the_same(
         return pl.DataFrame([tuple(r) for r in rows], schema=columns, orient="row")
 
     here = stored()
-    monkeypatch.setattr(reading, "APART_FROM", 1)
+    monkeypatch.setattr(reading.apart, "APART_FROM", 1)
     started = []
     real = reading.apart.frames_apart
     monkeypatch.setattr(

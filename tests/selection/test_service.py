@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, text
 
 from muster.audit import service as audit
 from muster.audit.schemas import Event
+from muster.db import apart
 from muster.db.engine import get_engine
 from muster.errors import MusterError
 from muster.quotas import service as quotas
@@ -339,3 +340,29 @@ def test_releasing_many_at_once_is_releasing_them_one_by_one(
             outer.rollback()
     assert outcomes[0] == outcomes[1]
     assert outcomes[1][1]
+
+
+def test_a_registry_read_by_a_process_of_its_own_draws_a_verifiable_order(
+    screened_2022: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large registry is read by a second process while the commit and the draw hash each
+    page here: every quota is filled and the published record reproduces the order."""
+    monkeypatch.setattr(apart, "APART_FROM", 1)
+    started: list[str] = []
+    real = apart.frames_apart
+    monkeypatch.setattr(
+        apart, "frames_apart", lambda *a, **k: started.append(a[0].__name__) or real(*a, **k)
+    )
+    campaign_id = _drawn(screened_2022)
+    assert started == ["decided_frames_at", "decided_frames_at"]  # the commit, the draw
+    facts = _facts(screened_2022, campaign_id)
+    table = quotas.quota_table(screened_2022, campaign_id=campaign_id)
+    assert dict(Counter(facts["region"].to_list())) == {
+        r.region: r.quota for r in table.regions if r.quota
+    }
+    assert set(facts["decision"]) == {"eligible"}
+    path = tmp_path / "draw.json"
+    selection.write_record(screened_2022, campaign_id=campaign_id, path=path)
+    _, persons, problems = lottery.verify_record(path)
+    assert problems == []
+    assert persons == sum(screening.pool_by_region(screened_2022, decree_id=DECREE_ID).values())

@@ -23,11 +23,32 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 import polars as pl
+from sqlalchemy import Engine
 
 from muster.errors import MusterError
 
+# A read of at least this many rows is made by a process of its own (``at_scale``); under it,
+# starting a Python process would cost more than the second core gives back.
+APART_FROM = 400_000
+
 _FRAME, _DONE, _ERROR = b"F", b"D", b"E"
 _HEADER = struct.Struct(">cQ")  # kind, payload length
+
+
+def at_scale(
+    engine: Engine,
+    *,
+    rows: int,
+    here: Callable[[], Iterator[pl.DataFrame]],
+    there: Callable[..., Iterator[pl.DataFrame]],
+    **kwargs: Any,
+) -> Iterator[pl.DataFrame]:
+    """``here()`` for a read of fewer than ``APART_FROM`` rows or of a database in memory
+    (which no other process can open); else ``there(url, **kwargs)``, the same read from the
+    database's URL, in a process of its own."""
+    if rows < APART_FROM or engine.url.database in (None, "", ":memory:"):
+        return here()
+    return frames_apart(there, engine.url.render_as_string(hide_password=False), **kwargs)
 
 
 def frames_apart(

@@ -108,20 +108,18 @@ def person_frames(
         )
 
 
-# A read of at least this many persons is made by a process of its own (``whole_registry``).
-APART_FROM = 400_000
-
-
 def whole_registry(
     engine: Engine, *, columns: Sequence[str], persons: int
 ) -> Iterator[pl.DataFrame]:
-    """``person_frames`` of every person; a registry of ``APART_FROM`` persons or more is read
-    by a process of its own, on the other core, while the caller works on the frames (a
-    database in memory, which no other process can open, always here)."""
-    if persons < APART_FROM or engine.url.database in (None, "", ":memory:"):
-        return person_frames(engine, columns=columns)
-    url = engine.url.render_as_string(hide_password=False)
-    return apart.frames_apart(person_frames_at, url, columns=list(columns))
+    """``person_frames`` of every person; a large registry is read by a process of its own
+    (``apart.at_scale``), on the other core, while the caller works on the frames."""
+    return apart.at_scale(
+        engine,
+        rows=persons,
+        here=lambda: person_frames(engine, columns=columns),
+        there=person_frames_at,
+        columns=list(columns),
+    )
 
 
 def person_frames_at(url: str, *, columns: Sequence[str]) -> Iterator[pl.DataFrame]:

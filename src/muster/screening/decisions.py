@@ -16,6 +16,7 @@ import polars as pl
 from sqlalchemy import Connection, Engine, delete, select, text
 
 from muster.db import bulk
+from muster.db.engine import get_engine
 from muster.errors import MusterError
 from muster.policy import decree as policy
 from muster.policy.carry import read_bits
@@ -102,6 +103,15 @@ def decided_frames(
         # on the decisions' person id and SQLite reads them in that order. Cut on ``p.id``, it
         # sorted every eligible person after the page's start again for each page.
         key="d.person_id" if eligible_only else "p.id",
+    )
+
+
+def decided_frames_at(
+    url: str, *, decree_id: str, columns: Sequence[str], eligible_only: bool
+) -> Iterator[pl.DataFrame]:
+    """``decided_frames`` of the database at ``url``: what a reading process runs."""
+    yield from decided_frames(
+        get_engine(url), decree_id=decree_id, columns=columns, eligible_only=eligible_only
     )
 
 

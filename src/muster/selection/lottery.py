@@ -32,6 +32,8 @@ import polars as pl
 from muster.errors import MusterError
 
 _SIZE = 32  # bytes of an HMAC-SHA256: a pseudonym, a place
+_DIGEST = np.dtype(f"S{_SIZE}")
+Digests = npt.NDArray[np.bytes_]
 
 
 class _Keyed:
@@ -74,18 +76,34 @@ def commitment(seed: bytes) -> str:
     return hashlib.sha256(seed).hexdigest()
 
 
-def pool_hash(pseudonyms_: Iterable[bytes]) -> str:
+def digests(values: list[bytes]) -> Digests:
+    """32-byte digests (pseudonyms, places) as one array, a fixed-width byte string each. Take
+    them out with ``raw`` (NumPy drops an item's trailing zero bytes when it is indexed)."""
+    return np.frombuffer(b"".join(values), dtype=_DIGEST)
+
+
+def raw(values: Digests | Sequence[bytes]) -> bytes:
+    """The digests one after another, 32 bytes each."""
+    return values.tobytes() if isinstance(values, np.ndarray) else b"".join(values)
+
+
+def pool_hash(pseudonyms_: Iterable[bytes] | Digests) -> str:
     """SHA-256 of the pseudonyms in hex, sorted, one per line (each line ends with a newline)."""
+    if isinstance(pseudonyms_, np.ndarray) and pseudonyms_.dtype == _DIGEST:
+        return _hash_lines(pseudonyms_)
     names = list(pseudonyms_)
     if set(map(len, names)) != {_SIZE}:  # none, or not all pseudonyms (a tampered listing)
         digest = hashlib.sha256()
         for p in sorted(names):
             digest.update(p.hex().encode() + b"\n")
         return digest.hexdigest()
-    # All 32 bytes: sorted as fixed-width byte strings (NumPy compares them byte by byte),
-    # written as 64 hex digits and a newline each, hashed at once.
-    ordered = np.sort(np.frombuffer(b"".join(names), dtype=f"S{_SIZE}"))
-    hexed = np.frombuffer(ordered.tobytes().hex().encode(), dtype=np.uint8)
+    return _hash_lines(digests(names))
+
+
+def _hash_lines(names: Digests) -> str:
+    # Sorted as fixed-width byte strings (NumPy compares them byte by byte), written as 64
+    # hex digits and a newline each, hashed at once.
+    hexed = np.frombuffer(np.sort(names).tobytes().hex().encode(), dtype=np.uint8)
     lines = np.empty((len(names), 2 * _SIZE + 1), dtype=np.uint8)
     lines[:, :-1] = hexed.reshape(len(names), 2 * _SIZE)
     lines[:, -1] = ord("\n")
@@ -93,14 +111,14 @@ def pool_hash(pseudonyms_: Iterable[bytes]) -> str:
 
 
 def order(
-    priority: Sequence[int] | npt.NDArray[np.int16], places_: Sequence[bytes]
+    priority: Sequence[int] | npt.NDArray[np.int16], places_: Sequence[bytes] | Digests
 ) -> npt.NDArray[np.int64]:
     """Indices in lottery order: priority group first, then place in byte order."""
     n = len(places_)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    raw = np.frombuffer(b"".join(places_), dtype=">u8").reshape(n, 4)
-    words = [raw[:, i].astype(np.uint64) for i in range(4)]
+    packed = np.frombuffer(raw(places_), dtype=">u8").reshape(n, 4)
+    words = [packed[:, i].astype(np.uint64) for i in range(4)]
     # lexsort sorts by the last key first; 256 bits of place decide every tie exactly.
     return np.lexsort((words[3], words[2], words[1], words[0], np.asarray(priority))).astype(
         np.int64

@@ -5,13 +5,16 @@ Commit, draw and the published record (``service.py``, ``record.py``) all read t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, Row, select
+from sqlalchemy import Connection, Engine, Row, func, select
 
+from muster.db import apart
 from muster.db.clock import Progress
 from muster.errors import MusterError
+from muster.registry.models import Person
 from muster.screening import service as screening
 from muster.selection.models import Lottery
 
@@ -32,6 +35,26 @@ def read_persons(
     if not frames:
         return pl.DataFrame(schema={"id": pl.Int64, **{c: pl.String for c in columns}})
     return pl.concat(frames)
+
+
+def person_pages(
+    engine: Engine, *, decree_id: str, columns: list[str], eligible_only: bool
+) -> Iterator[pl.DataFrame]:
+    """``read_persons`` page by page, in id order; a large registry is read by a process of
+    its own, so the caller hashes one page while the next is read."""
+    with engine.connect() as conn:
+        top = int(conn.scalar(select(func.max(Person.id))) or 0)
+    return apart.at_scale(
+        engine,
+        rows=top,
+        here=lambda: screening.decided_frames(
+            engine, decree_id=decree_id, columns=columns, eligible_only=eligible_only
+        ),
+        there=screening.decided_frames_at,
+        decree_id=decree_id,
+        columns=columns,
+        eligible_only=eligible_only,
+    )
 
 
 def stored_lottery(conn: Connection, campaign_id: int) -> Row[Any]:

@@ -14,7 +14,6 @@ import json
 import secrets
 import time
 import zlib
-from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -41,7 +40,7 @@ from muster.selection.callups import (
     transition,
 )
 from muster.selection.models import Lottery, LotteryRegion
-from muster.selection.reading import read_persons, stored_lottery
+from muster.selection.reading import person_pages, stored_lottery
 from muster.selection.record import published, write_record
 from muster.selection.replacements import select_next, top_up
 from muster.selection.schemas import (
@@ -72,6 +71,28 @@ def _by_region(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
     }
 
 
+def _numbered(pages: list[pl.DataFrame], columns: list[str]) -> pl.DataFrame:
+    """The pages as one frame, each row with its ``row`` number (its place in the page
+    order, where its digests are)."""
+    if not pages:
+        return pl.DataFrame(
+            schema={"row": pl.UInt32, "id": pl.Int64, **{c: pl.String for c in columns}}
+        )
+    return pl.concat(pages).with_row_index("row")
+
+
+def _joined(parts: list[lottery.Digests]) -> lottery.Digests:
+    return lottery.digests([]) if not parts else np.concatenate(parts)
+
+
+def _among(ids: IDS, members: IDS) -> npt.NDArray[np.bool_]:
+    """Which of ``ids`` are in ``members`` (sorted, unique)."""
+    if not len(members):
+        return np.zeros(len(ids), dtype=bool)
+    at = np.minimum(np.searchsorted(members, ids), len(members) - 1)
+    return np.asarray(members[at] == ids)
+
+
 def commit(
     engine: Engine, *, campaign_id: int, actor: str, progress: Progress = quiet
 ) -> CommitRead:
@@ -89,21 +110,28 @@ def commit(
                 f"campaign {campaign_id} has already committed its seed; a commitment is made "
                 "once, so the order cannot be chosen after the fact"
             )
-    pool = read_persons(
+    key, seed = secrets.token_bytes(32), secrets.token_bytes(32)
+    # Each page's pseudonyms are hashed here while the next page is read (by a process of
+    # its own for a large registry).
+    pages: list[pl.DataFrame] = []
+    names: list[lottery.Digests] = []
+    done = 0
+    for page in person_pages(
         engine,
         decree_id=campaign.decree,
         columns=["national_id", "region_code"],
         eligible_only=True,
-        progress=progress,
-    )
-    key, seed = secrets.token_bytes(32), secrets.token_bytes(32)
+    ):
+        names.append(lottery.digests(lottery.pseudonyms(key, page["national_id"].to_list())))
+        pages.append(page.select("id", "region_code"))
+        done += page.height
+        progress("pseudonyms", done, 0)
+    pool = _numbered(pages, ["region_code"])
+    everyone = _joined(names)
     rows: list[dict[str, Any]] = []
     hashes: dict[str, str] = {}
-    parts = _by_region(pool)
-    done = 0
-    for region, part in sorted(parts.items()):
-        names = lottery.pseudonyms(key, part["national_id"].to_list())
-        hashes[region] = lottery.pool_hash(names)
+    for region, part in sorted(_by_region(pool).items()):
+        hashes[region] = lottery.pool_hash(everyone[part["row"].to_numpy()])
         rows.append(
             {
                 "campaign_id": campaign_id,
@@ -117,8 +145,7 @@ def commit(
                 "skipped": 0,
             }
         )
-        done += part.height
-        progress("pseudonyms", done, pool.height)
+    progress("pseudonyms", pool.height, pool.height)
     committed = now()
     commitment = lottery.commitment(seed)
     pools = lottery.regions_hash(hashes)
@@ -159,10 +186,10 @@ def commit(
     )
 
 
-def _place_values(places: list[bytes]) -> npt.NDArray[np.float64]:
+def _place_values(places: lottery.Digests) -> npt.NDArray[np.float64]:
     """Each place as a number in [0, 1) (its first 64 bits): uniform and independent of
     everything about the person if the lottery is fair, and comparable across regions."""
-    words = np.frombuffer(b"".join(places), dtype=">u8").reshape(len(places), 4)[:, 0]
+    words = np.frombuffer(lottery.raw(places), dtype=">u8").reshape(len(places), 4)[:, 0]
     return words.astype(np.float64) / 2.0**64
 
 
@@ -190,35 +217,51 @@ def draw(engine: Engine, *, campaign_id: int, actor: str, progress: Progress = q
     columns = list(
         dict.fromkeys(["national_id", "region_code", "birth_date", *priority_inputs(version)])
     )
-    people = read_persons(
-        engine, decree_id=campaign.decree, columns=columns, eligible_only=False, progress=progress
-    )
-    parts = _by_region(people)
+    members = {code: _unpack_members(r.members) for code, r in regions.items()}
+    pooled = np.sort(np.concatenate([np.empty(0, np.int64), *members.values()]))
     total = sum(r.size for r in regions.values())
-    done, selected, skipped_all = 0, 0, 0
+    # Each page's pool members are hashed here while the next page is read (by a process of
+    # its own for a large registry): their pseudonyms, then their places.
+    pages: list[pl.DataFrame] = []
+    names: list[lottery.Digests] = []
+    spots: list[lottery.Digests] = []
+    done = 0
+    for page in person_pages(
+        engine, decree_id=campaign.decree, columns=columns, eligible_only=False
+    ):
+        page = page.filter(pl.Series(_among(page["id"].to_numpy(), pooled)))
+        these = lottery.pseudonyms(lot.pseudonym_key, page["national_id"].to_list())
+        names.append(lottery.digests(these))
+        spots.append(lottery.digests(lottery.places(lot.seed, these)))
+        pages.append(page)
+        done += page.height
+        progress("draw", done, total)
+    people = _numbered(pages, columns)
+    everyone, placed = _joined(names), _joined(spots)
+    parts = _by_region(people)
+    selected, skipped_all = 0, 0
     callups: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     audit_dates: list[pl.Series] = []
     audit_ranks: list[npt.NDArray[np.float64]] = []
-    audit_regions: list[str] = []
+    audit_regions: list[pl.Series] = []
     by_region: dict[str, int] = {}
     drawn = now()
     for code, region in sorted(regions.items()):
-        members = _unpack_members(region.members)
         part = parts.get(code, people.clear())
-        part = part.filter(pl.col("id").is_in(members))
+        part = part.filter(pl.Series(_among(part["id"].to_numpy(), members[code])))
         if part.height != region.size:
             raise MusterError(
                 f"region {code}: {region.size - part.height} persons of the pool frozen at "
                 "commit are no longer in the registry; the draw cannot reproduce the pool"
             )
-        names = lottery.pseudonyms(lot.pseudonym_key, part["national_id"].to_list())
-        if lottery.pool_hash(names) != region.pool_sha256:
+        at = part["row"].to_numpy()
+        if lottery.pool_hash(everyone[at]) != region.pool_sha256:
             raise MusterError(
                 f"region {code}: the pool no longer hashes to the committed "
                 f"{region.pool_sha256[:16]}…; a national id changed after the commit"
             )
-        places = lottery.places(lot.seed, names)
+        places = placed[at]
         priority = (
             priority_column(version, part, campaign.as_of).to_numpy()
             if groups
@@ -253,12 +296,12 @@ def draw(engine: Engine, *, campaign_id: int, actor: str, progress: Progress = q
                     "actor": actor,
                 }
             )
-        counts = Counter(int(p) for p in priority)
+        counts = np.bincount(priority.astype(np.int64), minlength=len(groups) + 1)
         updates.append(
             {
                 "r": code,
                 "ordered": _pack_order(ids),
-                "priorities": json.dumps([counts.get(i, 0) for i in range(len(groups) + 1)]),
+                "priorities": json.dumps([int(c) for c in counts]),
                 "next_position": next_position,
                 "skipped": skipped,
             }
@@ -269,9 +312,7 @@ def draw(engine: Engine, *, campaign_id: int, actor: str, progress: Progress = q
         if part.height:
             audit_dates.append(part["birth_date"])
             audit_ranks.append(_place_values(places))
-            audit_regions.extend([code] * part.height)
-        done += part.height
-        progress("draw", done, total)
+            audit_regions.append(pl.repeat(code, part.height, dtype=pl.String, eager=True))
     audit = _audit(audit_dates, audit_ranks, audit_regions)
     with engine.begin() as conn:
         quotas.require_status(conn, campaign_id=campaign_id, allowed=("planned",), doing="draw")
@@ -323,7 +364,7 @@ def draw(engine: Engine, *, campaign_id: int, actor: str, progress: Progress = q
 
 
 def _audit(
-    dates: list[pl.Series], ranks: list[npt.NDArray[np.float64]], regions: list[str]
+    dates: list[pl.Series], ranks: list[npt.NDArray[np.float64]], regions: list[pl.Series]
 ) -> dict[str, Any]:
     """The draw's own randomness audit: each person's lottery place (priority groups aside)
     against birth date and against region."""
@@ -334,7 +375,7 @@ def _audit(
     rank = pl.Series("place", np.concatenate(ranks))
     return {
         "birth_date": randomness.audit_ranks(pl.concat(dates), rank).model_dump(mode="json"),
-        "region": randomness.audit_ranks(pl.Series("region", regions), rank).model_dump(
+        "region": randomness.audit_ranks(pl.concat(regions).alias("region"), rank).model_dump(
             mode="json"
         ),
     }
