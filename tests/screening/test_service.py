@@ -237,11 +237,12 @@ def test_the_eligible_are_read_in_pages_each_read_once(screened: Engine) -> None
             assert not any("TEMP B-TREE" in str(row[-1]) for row in plan), (page, plan)
 
 
-def test_a_registry_read_by_a_process_of_its_own_is_decided_the_same(
+def test_a_registry_read_by_processes_of_their_own_is_decided_the_same(
     screened: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A large registry is read by a second process while this one decides and writes: the
-    stored decisions are the ones a read in this process gives, person for person."""
+    """A large registry is read by other processes, taking turns by spans of ids, while this
+    one decides and writes: the stored decisions are the ones a read in this process gives,
+    person for person."""
     columns = [c.name for c in Decision.__table__.columns if c.name != "screen_id"]
 
     def stored() -> pl.DataFrame:
@@ -253,11 +254,15 @@ def test_a_registry_read_by_a_process_of_its_own_is_decided_the_same(
 
     here = stored()
     monkeypatch.setattr(reading.apart, "APART_FROM", 1)
-    started = []
+    monkeypatch.setattr(reading.apart, "SPAN", 250)  # 12 spans of ids, the readers in turn
+    monkeypatch.setattr(reading.apart, "READERS", 2)
+    readers: list[int] = []
     real = reading.apart.frames_apart
     monkeypatch.setattr(
-        reading.apart, "frames_apart", lambda *a, **k: started.append(1) or real(*a, **k)
+        reading.apart,
+        "frames_apart",
+        lambda *a, **k: readers.append(len(k["tasks"])) or real(*a, **k),
     )
     result = screening.screen(screened, as_of=AS_OF, actor="test")
-    assert started and result.persons == 3_000
+    assert readers == [2] and result.persons == 3_000
     assert stored().equals(here)

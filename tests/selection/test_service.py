@@ -342,12 +342,15 @@ def test_releasing_many_at_once_is_releasing_them_one_by_one(
     assert outcomes[1][1]
 
 
-def test_a_registry_read_by_a_process_of_its_own_draws_a_verifiable_order(
+def test_a_registry_read_by_processes_of_their_own_draws_a_verifiable_order(
     screened_2022: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A large registry is read by a second process while the commit and the draw hash each
-    page here: every quota is filled and the published record reproduces the order."""
+    """A large registry is read by other processes, taking turns by spans of ids, while the
+    commit and the draw hash each page here: every quota is filled and the published record
+    reproduces the order."""
     monkeypatch.setattr(apart, "APART_FROM", 1)
+    monkeypatch.setattr(apart, "SPAN", 250)  # 12 spans of ids, the readers in turn
+    monkeypatch.setattr(apart, "READERS", 2)
     started: list[str] = []
     real = apart.frames_apart
     monkeypatch.setattr(

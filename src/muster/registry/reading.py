@@ -93,8 +93,10 @@ def person_frames(
     join: str = "",
     joined: Sequence[tuple[str, ColumnSpec]] = (),
     key: str = "p.id",
+    span: apart.Span | None = None,
 ) -> Iterator[pl.DataFrame]:
-    """Persons with ``id`` and the given fields (their employer's too), in id order, chunked.
+    """Persons with ``id`` and the given fields (their employer's too), in id order, chunked
+    (only those whose id is in ``span``, if given).
 
     A higher domain may add its own table: ``join`` is the SQL join clause it writes (trusted
     text, never user input) and ``joined`` the expressions it selects with their types.
@@ -102,29 +104,47 @@ def person_frames(
     names its own copy of the id so the database reads the pages in that table's order.
     """
     since = "TRUE" if since_batch is None else f"p.batch_id > {int(since_batch)}"
+    if span is not None:  # on the key: the database finds the span through its index
+        since += f" AND {key} > {int(span[0])}"
+        since += "" if span[1] is None else f" AND {key} <= {int(span[1])}"
     with engine.connect() as conn:
         yield from persons_where(
             conn, where=since, columns=columns, chunk=chunk, join=join, joined=joined, key=key
         )
 
 
-def whole_registry(
-    engine: Engine, *, columns: Sequence[str], persons: int
-) -> Iterator[pl.DataFrame]:
-    """``person_frames`` of every person; a large registry is read by a process of its own
-    (``apart.at_scale``), on the other core, while the caller works on the frames."""
+def whole_registry(engine: Engine, *, columns: Sequence[str]) -> Iterator[pl.DataFrame]:
+    """``person_frames`` of every person; a large registry is read by processes of their own
+    (``apart.at_scale``), on the other cores, while the caller works on the frames."""
     return apart.at_scale(
         engine,
-        rows=persons,
+        rows=lambda: top_id(engine),
         here=lambda: person_frames(engine, columns=columns),
         there=person_frames_at,
         columns=list(columns),
     )
 
 
-def person_frames_at(url: str, *, columns: Sequence[str]) -> Iterator[pl.DataFrame]:
-    """``person_frames`` of the database at ``url``: what a reading process runs."""
-    yield from person_frames(get_engine(url), columns=columns)
+def top_id(engine: Engine) -> int:
+    """The highest person id (0 for an empty registry): how far a read by spans of ids goes."""
+    with engine.connect() as conn:
+        return int(conn.scalar(text("SELECT max(id) FROM persons")) or 0)
+
+
+def person_frames_at(
+    url: str, *, spans: Sequence[apart.Span], columns: Sequence[str]
+) -> Iterator[pl.DataFrame]:
+    """One frame of ``person_frames`` per span of ids, of the database at ``url``: what a
+    reading process runs."""
+    engine = get_engine(url)
+    for span in spans:
+        yield one_frame(person_frames(engine, columns=columns, span=span))
+
+
+def one_frame(frames: Iterator[pl.DataFrame]) -> pl.DataFrame:
+    """The frames as one (an empty frame without columns if there are none)."""
+    got = list(frames)
+    return pl.concat(got) if len(got) > 1 else got[0] if got else pl.DataFrame()
 
 
 def persons_where(

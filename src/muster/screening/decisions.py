@@ -16,6 +16,7 @@ import polars as pl
 from sqlalchemy import Connection, Engine, delete, select, text
 
 from muster.db import bulk
+from muster.db.apart import Span
 from muster.db.engine import get_engine
 from muster.errors import MusterError
 from muster.policy import decree as policy
@@ -85,6 +86,7 @@ def decided_frames(
     columns: Sequence[str],
     eligible_only: bool = False,
     chunk: int = reading.CHUNK,
+    span: Span | None = None,
 ) -> Iterator[pl.DataFrame]:
     """Persons with the given fields and their latest ``decision`` under the decree (null if
     never screened), in id order, ``chunk`` a frame; only the eligible ones if
@@ -99,6 +101,7 @@ def decided_frames(
         join=f"{kind} decisions d ON d.person_id = p.id AND d.decree_id = '{decree_id}'{extra}",
         joined=[("d.decision", _DECISION)],
         chunk=chunk,
+        span=span,
         # The eligible are found through the decisions' key (decree, person): cut the pages
         # on the decisions' person id and SQLite reads them in that order. Cut on ``p.id``, it
         # sorted every eligible person after the page's start again for each page.
@@ -107,12 +110,16 @@ def decided_frames(
 
 
 def decided_frames_at(
-    url: str, *, decree_id: str, columns: Sequence[str], eligible_only: bool
+    url: str, *, spans: Sequence[Span], decree_id: str, columns: Sequence[str], eligible_only: bool
 ) -> Iterator[pl.DataFrame]:
-    """``decided_frames`` of the database at ``url``: what a reading process runs."""
-    yield from decided_frames(
-        get_engine(url), decree_id=decree_id, columns=columns, eligible_only=eligible_only
-    )
+    """One frame of ``decided_frames`` per span of ids, of the database at ``url``: what a
+    reading process runs."""
+    engine = get_engine(url)
+    for span in spans:
+        frames = decided_frames(
+            engine, decree_id=decree_id, columns=columns, eligible_only=eligible_only, span=span
+        )
+        yield reading.one_frame(frames)
 
 
 def eligible_ids(conn: Connection, *, decree_id: str, person_ids: Sequence[int]) -> set[int]:

@@ -230,7 +230,7 @@ def screen(
         if found is None:
             total = int(conn.scalar(text("SELECT count(*) FROM persons")) or 0)
             conn.execute(delete(Decision).where(Decision.decree_id == decree.id))
-            frames = reading.whole_registry(engine, columns=COLUMNS, persons=total)
+            frames = reading.whole_registry(engine, columns=COLUMNS)
         else:  # progress: how far through the registry, by id
             total = int(conn.scalar(text("SELECT max(id) FROM persons")) or 0)
             frames = _redecide(conn, decree, *found)

@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, Row, func, select
+from sqlalchemy import Connection, Engine, Row, select
 
 from muster.db import apart
 from muster.db.clock import Progress
 from muster.errors import MusterError
-from muster.registry.models import Person
+from muster.registry import reading as registry_reading
 from muster.screening import service as screening
 from muster.selection.models import Lottery
 
@@ -42,11 +42,9 @@ def person_pages(
 ) -> Iterator[pl.DataFrame]:
     """``read_persons`` page by page, in id order; a large registry is read by a process of
     its own, so the caller hashes one page while the next is read."""
-    with engine.connect() as conn:
-        top = int(conn.scalar(select(func.max(Person.id))) or 0)
     return apart.at_scale(
         engine,
-        rows=top,
+        rows=lambda: registry_reading.top_id(engine),
         here=lambda: screening.decided_frames(
             engine, decree_id=decree_id, columns=columns, eligible_only=eligible_only
         ),
