@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from muster.registry import reading
 from muster.registry import service as registry
 from muster.registry.models import Person
 from muster.screening import service as screening
-from muster.screening.models import Decision
+from muster.screening.models import Decision, Screen
 
 DECREE = Path("decrees/partial-mobilization-2022.yaml")
 AS_OF = date(2022, 10, 10)
@@ -266,3 +267,27 @@ def test_a_registry_read_by_processes_of_their_own_is_decided_the_same(
     result = screening.screen(screened, as_of=AS_OF, actor="test")
     assert readers == [2] and result.persons == 3_000
     assert stored().equals(here)
+
+
+def test_a_reading_process_that_fails_leaves_the_decisions_as_they_were(
+    screened: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with screened.connect() as conn:
+        before = conn.execute(select(Decision).order_by(Decision.person_id)).all()
+        screens = conn.scalar(select(func.count()).select_from(Screen))
+    monkeypatch.setattr(reading.apart, "APART_FROM", 1)
+    monkeypatch.setattr(reading.apart, "SPAN", 250)
+    real = reading.apart.frames_apart
+
+    def failing(*args: Any, **kwargs: Any) -> Iterator[pl.DataFrame]:
+        frames = real(*args, **kwargs)
+        yield next(frames)
+        frames.close()
+        raise MusterError("the reading process stopped without finishing (exit code -9)")
+
+    monkeypatch.setattr(reading.apart, "frames_apart", failing)
+    with pytest.raises(MusterError, match="stopped without finishing"):
+        screening.screen(screened, as_of=AS_OF, actor="test")
+    with screened.connect() as conn:
+        assert conn.execute(select(Decision).order_by(Decision.person_id)).all() == before
+        assert conn.scalar(select(func.count()).select_from(Screen)) == screens
