@@ -32,11 +32,10 @@ from muster.errors import MusterError
 # it, starting Python processes would cost more than the other cores give back.
 APART_FROM = 400_000
 # Rows (by id) a reader reads at a time, and how many readers: each reads every ``READERS``-th
-# span of ids, so their frames come back in id order taken one from each in turn. One core is
-# left to the caller, which decides, hashes or writes each frame: on two cores a second
-# reader made a 30M-person commit and draw twice as slow (bench/RESULTS.md, "Campaign").
+# span of ids, so their frames come back in id order taken one from each in turn. One per
+# core: on two cores two readers beat one by a little (bench/RESULTS.md, "Campaign").
 SPAN = 250_000
-READERS = max(1, min(4, (os.cpu_count() or 1) - 1))
+READERS = max(1, min(4, os.cpu_count() or 1))
 
 _FRAME, _DONE, _ERROR = b"F", b"D", b"E"
 _HEADER = struct.Struct(">cQ")  # kind, payload length

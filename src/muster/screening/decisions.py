@@ -90,7 +90,7 @@ def decided_frames(
 ) -> Iterator[pl.DataFrame]:
     """Persons with the given fields and their latest ``decision`` under the decree (null if
     never screened), in id order, ``chunk`` a frame; only the eligible ones if
-    ``eligible_only``."""
+    ``eligible_only``, only ids in ``span`` if given."""
     if not _DECREE_ID.fullmatch(decree_id):
         raise MusterError(f"{decree_id!r} is not a decree id")
     kind = "JOIN" if eligible_only else "LEFT JOIN"

@@ -40,8 +40,8 @@ def read_persons(
 def person_pages(
     engine: Engine, *, decree_id: str, columns: list[str], eligible_only: bool
 ) -> Iterator[pl.DataFrame]:
-    """``read_persons`` page by page, in id order; a large registry is read by a process of
-    its own, so the caller hashes one page while the next is read."""
+    """``read_persons`` page by page, in id order; a large registry is read by processes of
+    their own (``apart.at_scale``), so the caller hashes one page while the next is read."""
     return apart.at_scale(
         engine,
         rows=lambda: registry_reading.top_id(engine),
