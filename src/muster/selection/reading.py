@@ -1,6 +1,8 @@
-"""What the lottery reads back: the screened registry as one frame, a campaign's stored lottery.
+"""What the lottery reads back: the screened registry by pages or as one frame, a campaign's
+stored lottery.
 
-Commit, draw and the published record (``service.py``, ``record.py``) all read through here.
+Commit, draw (through ``pools.py``) and the published record (``record.py``) read through
+here.
 """
 
 from __future__ import annotations
@@ -22,11 +24,10 @@ from muster.selection.models import Lottery
 def read_persons(
     engine: Engine, *, decree_id: str, columns: list[str], eligible_only: bool, progress: Progress
 ) -> pl.DataFrame:
-    """Persons with these fields and their latest decision under the decree, in one frame
-    (only the eligible ones if ``eligible_only``)."""
+    """``person_pages`` in one frame."""
     frames = []
     done = 0
-    for frame in screening.decided_frames(
+    for frame in person_pages(
         engine, decree_id=decree_id, columns=columns, eligible_only=eligible_only
     ):
         frames.append(frame)
@@ -40,8 +41,10 @@ def read_persons(
 def person_pages(
     engine: Engine, *, decree_id: str, columns: list[str], eligible_only: bool
 ) -> Iterator[pl.DataFrame]:
-    """``read_persons`` page by page, in id order; a large registry is read by processes of
-    their own (``apart.at_scale``), so the caller hashes one page while the next is read."""
+    """Persons with these fields and their latest decision under the decree, page by page in
+    id order (only the eligible ones if ``eligible_only``); a large registry is read by
+    processes of their own (``apart.at_scale``), so the caller works on one page while the
+    next is read."""
     return apart.at_scale(
         engine,
         rows=lambda: registry_reading.top_id(engine),

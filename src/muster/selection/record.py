@@ -20,8 +20,8 @@ from muster.quotas import service as quotas
 from muster.screening import service as screening
 from muster.selection import lottery
 from muster.selection.models import Lottery, LotteryRegion
+from muster.selection.pools import unpack_order
 from muster.selection.reading import read_persons, stored_lottery
-from muster.selection.replacements import unpack_order
 from muster.selection.schemas import DrawPublished
 
 

@@ -10,7 +10,6 @@ take the lock themselves.
 from __future__ import annotations
 
 import json
-import zlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,11 +28,7 @@ from muster.quotas import service as quotas
 from muster.screening import service as screening
 from muster.selection import lifecycle
 from muster.selection.models import CallUp, LotteryRegion
-
-
-def unpack_order(blob: bytes) -> npt.NDArray[np.int64]:
-    """A region's lottery order as stored: person ids, first place first."""
-    return np.frombuffer(zlib.decompress(blob), dtype="<i4").astype(np.int64)
+from muster.selection.pools import unpack_order
 
 
 def select_next(

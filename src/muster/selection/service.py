@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import secrets
 import time
-import zlib
 from typing import Any
 
 import numpy as np
@@ -40,7 +39,16 @@ from muster.selection.callups import (
     transition,
 )
 from muster.selection.models import Lottery, LotteryRegion
-from muster.selection.reading import person_pages, stored_lottery
+from muster.selection.pools import (
+    IDS,
+    among,
+    by_region,
+    hashed,
+    pack_members,
+    pack_order,
+    unpack_members,
+)
+from muster.selection.reading import stored_lottery
 from muster.selection.record import published, write_record
 from muster.selection.replacements import select_next, top_up
 from muster.selection.schemas import (
@@ -48,49 +56,6 @@ from muster.selection.schemas import (
     DrawRead,
     LotteryAudit,
 )
-
-IDS = npt.NDArray[np.int64]
-
-
-def _pack_members(ids: IDS) -> bytes:
-    return zlib.compress(np.diff(ids, prepend=0).astype("<u4").tobytes(), 6)
-
-
-def _unpack_members(blob: bytes) -> IDS:
-    return np.cumsum(np.frombuffer(zlib.decompress(blob), dtype="<u4").astype(np.int64))
-
-
-def _pack_order(ids: IDS) -> bytes:
-    return zlib.compress(ids.astype("<i4").tobytes(), 1)
-
-
-def _by_region(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    return {
-        str(key[0]): part.sort("id")
-        for key, part in frame.partition_by("region_code", as_dict=True).items()
-    }
-
-
-def _numbered(pages: list[pl.DataFrame], columns: list[str]) -> pl.DataFrame:
-    """The pages as one frame, each row with its ``row`` number (its place in the page
-    order, where its digests are)."""
-    if not pages:
-        return pl.DataFrame(
-            schema={"row": pl.UInt32, "id": pl.Int64, **{c: pl.String for c in columns}}
-        )
-    return pl.concat(pages).with_row_index("row")
-
-
-def _joined(parts: list[lottery.Digests]) -> lottery.Digests:
-    return lottery.digests([]) if not parts else np.concatenate(parts)
-
-
-def _among(ids: IDS, members: IDS) -> npt.NDArray[np.bool_]:
-    """Which of ``ids`` are in ``members`` (sorted, unique)."""
-    if not len(members):
-        return np.zeros(len(ids), dtype=bool)
-    at = np.minimum(np.searchsorted(members, ids), len(members) - 1)
-    return np.asarray(members[at] == ids)
 
 
 def commit(
@@ -111,41 +76,33 @@ def commit(
                 "once, so the order cannot be chosen after the fact"
             )
     key, seed = secrets.token_bytes(32), secrets.token_bytes(32)
-    # Each page's pseudonyms are hashed here while the next page is read (by a process of
-    # its own for a large registry).
-    pages: list[pl.DataFrame] = []
-    names: list[lottery.Digests] = []
-    done = 0
-    for page in person_pages(
+    pool = hashed(
         engine,
         decree_id=campaign.decree,
         columns=["national_id", "region_code"],
         eligible_only=True,
-    ):
-        names.append(lottery.digests(lottery.pseudonyms(key, page["national_id"].to_list())))
-        pages.append(page.select("id", "region_code"))
-        done += page.height
-        progress("pseudonyms", done, 0)
-    pool = _numbered(pages, ["region_code"])
-    everyone = _joined(names)
+        key=key,
+        progress=progress,
+        phase="pseudonyms",
+    )
     rows: list[dict[str, Any]] = []
     hashes: dict[str, str] = {}
-    for region, part in sorted(_by_region(pool).items()):
-        hashes[region] = lottery.pool_hash(everyone[part["row"].to_numpy()])
+    for region, part in sorted(by_region(pool.people).items()):
+        hashes[region] = lottery.pool_hash(pool.names[part["row"].to_numpy()])
         rows.append(
             {
                 "campaign_id": campaign_id,
                 "region_code": region,
                 "size": part.height,
                 "pool_sha256": hashes[region],
-                "members": _pack_members(part["id"].to_numpy()),
+                "members": pack_members(part["id"].to_numpy()),
                 "ordered": None,
                 "priorities": None,
                 "next_position": 0,
                 "skipped": 0,
             }
         )
-    progress("pseudonyms", pool.height, pool.height)
+    progress("pseudonyms", pool.people.height, pool.people.height)
     committed = now()
     commitment = lottery.commitment(seed)
     pools = lottery.regions_hash(hashes)
@@ -173,14 +130,14 @@ def commit(
                 role="headquarters",
                 action="lottery.committed",
                 subject=f"campaign:{campaign_id}",
-                after={"commitment": commitment, "pool_sha256": pools, "pool": pool.height},
+                after={"commitment": commitment, "pool_sha256": pools, "pool": pool.people.height},
             ),
         )
     return CommitRead(
         campaign=campaign_id,
         commitment=commitment,
         pool_sha256=pools,
-        pool=pool.height,
+        pool=pool.people.height,
         regions=hashes,
         committed_at=committed,
     )
@@ -217,51 +174,45 @@ def draw(engine: Engine, *, campaign_id: int, actor: str, progress: Progress = q
     columns = list(
         dict.fromkeys(["national_id", "region_code", "birth_date", *priority_inputs(version)])
     )
-    members = {code: _unpack_members(r.members) for code, r in regions.items()}
-    pooled = np.sort(np.concatenate([np.empty(0, np.int64), *members.values()]))
-    total = sum(r.size for r in regions.values())
-    # Each page's pool members are hashed here while the next page is read (by a process of
-    # its own for a large registry): their pseudonyms, then their places.
-    pages: list[pl.DataFrame] = []
-    names: list[lottery.Digests] = []
-    spots: list[lottery.Digests] = []
-    done = 0
-    for page in person_pages(
-        engine, decree_id=campaign.decree, columns=columns, eligible_only=False
-    ):
-        page = page.filter(pl.Series(_among(page["id"].to_numpy(), pooled)))
-        these = lottery.pseudonyms(lot.pseudonym_key, page["national_id"].to_list())
-        names.append(lottery.digests(these))
-        spots.append(lottery.digests(lottery.places(lot.seed, these)))
-        pages.append(page)
-        done += page.height
-        progress("draw", done, total)
-    people = _numbered(pages, columns)
-    everyone, placed = _joined(names), _joined(spots)
-    parts = _by_region(people)
+    members = {code: unpack_members(r.members) for code, r in regions.items()}
+    pool = hashed(
+        engine,
+        decree_id=campaign.decree,
+        columns=columns,
+        eligible_only=False,
+        key=lot.pseudonym_key,
+        seed=lot.seed,
+        within=np.sort(np.concatenate([np.empty(0, np.int64), *members.values()])),
+        progress=progress,
+        phase="draw",
+        total=sum(r.size for r in regions.values()),
+    )
+    assert pool.places is not None
+    people = pool.people
+    parts = by_region(people)
     selected, skipped_all = 0, 0
     callups: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     audit_dates: list[pl.Series] = []
     audit_ranks: list[npt.NDArray[np.float64]] = []
     audit_regions: list[pl.Series] = []
-    by_region: dict[str, int] = {}
+    per_region: dict[str, int] = {}
     drawn = now()
     for code, region in sorted(regions.items()):
         part = parts.get(code, people.clear())
-        part = part.filter(pl.Series(_among(part["id"].to_numpy(), members[code])))
+        part = part.filter(pl.Series(among(part["id"].to_numpy(), members[code])))
         if part.height != region.size:
             raise MusterError(
                 f"region {code}: {region.size - part.height} persons of the pool frozen at "
                 "commit are no longer in the registry; the draw cannot reproduce the pool"
             )
         at = part["row"].to_numpy()
-        if lottery.pool_hash(everyone[at]) != region.pool_sha256:
+        if lottery.pool_hash(pool.names[at]) != region.pool_sha256:
             raise MusterError(
                 f"region {code}: the pool no longer hashes to the committed "
                 f"{region.pool_sha256[:16]}…; a national id changed after the commit"
             )
-        places = placed[at]
+        places = pool.places[at]
         priority = (
             priority_column(version, part, campaign.as_of).to_numpy()
             if groups
@@ -300,13 +251,13 @@ def draw(engine: Engine, *, campaign_id: int, actor: str, progress: Progress = q
         updates.append(
             {
                 "r": code,
-                "ordered": _pack_order(ids),
+                "ordered": pack_order(ids),
                 "priorities": json.dumps([int(c) for c in counts]),
                 "next_position": next_position,
                 "skipped": skipped,
             }
         )
-        by_region[code] = len(take)
+        per_region[code] = len(take)
         selected += len(take)
         skipped_all += skipped
         if part.height:
@@ -357,7 +308,7 @@ def draw(engine: Engine, *, campaign_id: int, actor: str, progress: Progress = q
         commitment=lot.commitment,
         selected=selected,
         skipped=skipped_all,
-        by_region=by_region,
+        by_region=per_region,
         audit=audit,
         seconds=time.perf_counter() - clock,
     )
@@ -390,7 +341,7 @@ def pools(engine: Engine, *, campaign_id: int) -> dict[str, IDS]:
                 LotteryRegion.campaign_id == campaign_id
             )
         ).all()
-    return {str(region): _unpack_members(blob) for region, blob in rows}
+    return {str(region): unpack_members(blob) for region, blob in rows}
 
 
 def draw_audits(engine: Engine, *, campaign_id: int) -> dict[str, LotteryAudit]:
